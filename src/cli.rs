@@ -1,0 +1,117 @@
+//! The command line: clap definitions and the dispatch from each subcommand to the module
+//! that does the work. Output for the user goes to stdout here; diagnostics go through
+//! tracing. Only `main` turns the result into an exit code (see [`exit_code`]).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, ConfigError, Overrides};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sms-bridge",
+    version,
+    about = "Send SMS from Outlook through LOX24"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Read configuration from this TOML file instead of the OS config dir.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Keep the CA, keys' metadata, the journal and state here.
+    #[arg(long, global = true, value_name = "DIR", env = "SMS_BRIDGE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// More diagnostics on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the task pane, the manifest and the local API on https://localhost:PORT.
+    Serve(ServeArgs),
+    /// Print the effective configuration and where each value came from.
+    Config,
+    /// The local certificate authority and the localhost certificate.
+    #[command(subcommand)]
+    Cert(CertCommand),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Listen on this port instead of `server.port`.
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// Serve the task pane from this directory instead of the copy built into the binary.
+    #[arg(long, value_name = "DIR")]
+    pub web_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug, Clone, Copy)]
+pub enum CertCommand {
+    /// Print the path of the CA certificate to trust.
+    Path,
+    /// Show subjects, names and validity of the CA and the localhost certificate.
+    Show,
+    /// Issue a new localhost certificate from the same CA (nothing has to be re-trusted).
+    Renew,
+}
+
+/// A mistake in how the program was called; exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The exit code for a failed command: 2 for usage and configuration errors, else 1.
+pub fn exit_code(error: &anyhow::Error) -> i32 {
+    let usage = error.downcast_ref::<ConfigError>().is_some()
+        || error.downcast_ref::<UsageError>().is_some();
+    if usage { 2 } else { 1 }
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let port = match &cli.command {
+        Command::Serve(args) => args.port,
+        _ => None,
+    };
+    let overrides = Overrides {
+        config_file: cli.global.config.clone(),
+        data_dir: cli.global.data_dir.clone(),
+        port,
+    };
+    let config = Config::load(&overrides)?;
+
+    match cli.command {
+        Command::Serve(args) => crate::server::run(config, args),
+        Command::Config => {
+            print_config(&config);
+            Ok(())
+        }
+        Command::Cert(command) => crate::tls::run_command(&config, command),
+    }
+}
+
+fn print_config(config: &Config) {
+    let file = match &config.file {
+        Some(path) => path.display().to_string(),
+        None => "(none; defaults and environment only)".to_string(),
+    };
+    println!("config file: {file}");
+    println!("data dir:    {}", config.data_dir.display());
+    for (key, value, meaning, origin) in config.describe() {
+        println!("{key:<26} = {value:<28} # {origin}; {meaning}");
+    }
+}
