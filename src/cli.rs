@@ -83,6 +83,10 @@ pub fn exit_code(error: &anyhow::Error) -> i32 {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // Every TLS user in the process (server, gateway client) shares the ring provider;
+    // a second install attempt only reports that one is already there.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
     let port = match &cli.command {
         Command::Serve(args) => args.port,
         _ => None,

@@ -1,6 +1,8 @@
 //! Diagnostics on stderr through tracing: the level comes from `-v` (or `RUST_LOG`); the
 //! server logs at info by default because its log is its output, other commands only warn.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::Command;
@@ -22,6 +24,7 @@ pub fn init(verbose: u8, command: &Command) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }

@@ -1,5 +1,186 @@
-//! The HTTPS server (being written).
-use crate::{cli::ServeArgs, config::Config};
-pub fn run(_config: Config, _args: ServeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("serve is not built yet")
+//! `sms-bridge serve`: the HTTPS server on 127.0.0.1 and ::1. This file owns start-up
+//! (data dir, certificates, token, sockets) and shutdown; the route table is in
+//! [`routes`], the access checks in [`access`], the pane's files in [`assets`].
+
+pub mod access;
+pub mod assets;
+pub mod error;
+pub mod routes;
+
+use std::io::{self, Write};
+use std::net::{Ipv6Addr, SocketAddr, TcpListener};
+use std::path::Path;
+
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::cli::ServeArgs;
+use crate::config::Config;
+use crate::fsutil::create_private_dir;
+use access::ApiToken;
+
+/// How long in-flight requests may take to finish after SIGINT or SIGTERM.
+const SHUTDOWN_GRACE_S: u64 = 4;
+
+/// What every request handler can see.
+pub struct State {
+    pub port: u16,
+    pub token: ApiToken,
+    pub web: assets::Source,
+    pub sandbox: bool,
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    let port = config.server.port.get();
+    log_locations(&config);
+
+    prepare_data_dir(&config.data_dir)?;
+    let identity = crate::tls::ensure(&config.data_dir, time::OffsetDateTime::now_utc())?;
+    let token = ApiToken::load_or_create(&config.data_dir)?;
+    let listeners = bind(port)?;
+
+    let web = match args.web_dir {
+        Some(dir) => {
+            tracing::info!("serving the pane from {}", dir.display());
+            assets::Source::Dir(dir)
+        }
+        None => assets::Source::Embedded,
+    };
+    let state = web::Data::new(State {
+        port,
+        token,
+        web,
+        sandbox: false,
+    });
+    let tls = identity.server_config()?;
+
+    actix_web::rt::System::new().block_on(async move {
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(routes::configure)
+        })
+        .shutdown_timeout(SHUTDOWN_GRACE_S)
+        .disable_signals();
+        for listener in listeners {
+            server = server
+                .listen_rustls_0_23(listener, tls.clone())
+                .context("failed to start the HTTPS listener")?;
+        }
+        let signals = Signals::install()?;
+        let running = server.run();
+        actix_web::rt::spawn(stop_on_signal(running.handle(), signals));
+
+        println!("listening on https://localhost:{port}");
+        let _ = io::stdout().flush();
+        running.await.context("the server stopped with an error")
+    })?;
+
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Lets in-flight requests finish once SIGINT or SIGTERM (Ctrl+C on Windows) arrives.
+/// The handlers are installed before the server says it is listening, so a signal sent
+/// right after that line is never lost.
+async fn stop_on_signal(server: actix_web::dev::ServerHandle, signals: Signals) {
+    signals.wait().await;
+    tracing::info!("stopping: finishing requests in flight");
+    server.stop(true).await;
+}
+
+#[cfg(unix)]
+struct Signals(tokio::signal::unix::Signal, tokio::signal::unix::Signal);
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = signal(SignalKind::terminate()).context("failed to handle SIGTERM")?;
+        let interrupt = signal(SignalKind::interrupt()).context("failed to handle SIGINT")?;
+        Ok(Signals(terminate, interrupt))
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.0.recv() => {},
+            _ = self.1.recv() => {},
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> anyhow::Result<Signals> {
+        Ok(Signals)
+    }
+
+    async fn wait(self) {
+        if tokio::signal::ctrl_c().await.is_err() {
+            tracing::warn!("cannot listen for Ctrl+C; stop the bridge by ending its process");
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+fn log_locations(config: &Config) {
+    match &config.file {
+        Some(file) => tracing::info!("config file: {}", file.display()),
+        None => tracing::info!("config file: none (defaults and environment)"),
+    }
+    tracing::info!("data dir: {}", config.data_dir.display());
+    tracing::info!(
+        "CA certificate: {}",
+        crate::tls::ca_cert_path(&config.data_dir).display()
+    );
+}
+
+fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    create_private_dir(dir).with_context(|| {
+        format!(
+            "failed to create data dir {}; choose a writable one with --data-dir or \
+             SMS_BRIDGE_DATA_DIR",
+            dir.display()
+        )
+    })?;
+    let probe = dir.join(".write-test");
+    crate::fsutil::write_atomic(&probe, b"", crate::fsutil::Access::OwnerOnly)
+        .and_then(|()| std::fs::remove_file(&probe))
+        .with_context(|| {
+            format!(
+                "failed to write into data dir {}; choose a writable one with --data-dir or \
+                 SMS_BRIDGE_DATA_DIR",
+                dir.display()
+            )
+        })
+}
+
+/// Listens on 127.0.0.1 and ::1 at one port. A machine without IPv6 gets IPv4 only.
+fn bind(port: u16) -> anyhow::Result<Vec<TcpListener>> {
+    let v4 = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
+        .map_err(|e| bind_error(e, "127.0.0.1", port))?;
+    let mut listeners = vec![v4];
+
+    match TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))) {
+        Ok(v6) => listeners.push(v6),
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => return Err(bind_error(e, "::1", port)),
+        Err(e) => tracing::warn!("not listening on [::1]:{port} ({e}); IPv4 only"),
+    }
+    Ok(listeners)
+}
+
+fn bind_error(error: io::Error, address: &str, port: u16) -> anyhow::Error {
+    if error.kind() == io::ErrorKind::AddrInUse {
+        anyhow::anyhow!(
+            "failed to listen on {address} port {port}: the port is in use (is sms-bridge already \
+             running?); stop the other program, or choose another port with --port N or \
+             `port = N` under [server] in config.toml, then install the manifest again"
+        )
+    } else {
+        anyhow::anyhow!("failed to listen on {address} port {port}: {error}")
+    }
 }

@@ -1,0 +1,216 @@
+//! Who may talk to the server: the Host allowlist on every route (the DNS-rebinding
+//! guard) and the per-install token that every `/api` route but `/api/health` requires.
+//!
+//! The token lives in `<data dir>/api-token`, readable only by the user. The bridge writes
+//! it into the pages it serves; a page of another origin cannot read those pages, so it
+//! cannot learn the token. Origin and content-type rules for state-changing routes are
+//! here too, so every later route sits behind the same checks.
+
+use std::path::Path;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{Error, ResponseError, web};
+use anyhow::Context;
+use subtle::ConstantTimeEq;
+
+use super::State;
+use super::error::{ApiError, Kind};
+use crate::fsutil::{Access, write_atomic};
+
+/// The header the pane sends the token in.
+pub const TOKEN_HEADER: &str = "X-SMS-Bridge-Token";
+
+/// The per-install token: 32 random bytes as hex.
+#[derive(Clone)]
+pub struct ApiToken(String);
+
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiToken(••••)")
+    }
+}
+
+impl ApiToken {
+    /// Reads the token from the data dir, or creates it on first start (or when the file
+    /// is damaged).
+    pub fn load_or_create(data_dir: &Path) -> anyhow::Result<ApiToken> {
+        let path = data_dir.join("api-token");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let text = text.trim();
+            if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Ok(ApiToken(text.to_string()));
+            }
+            tracing::warn!(
+                "data dir {}: api-token is damaged; creating a new one",
+                data_dir.display()
+            );
+        }
+        let token = hex::encode(rand::random::<[u8; 32]>());
+        write_atomic(&path, token.as_bytes(), Access::OwnerOnly)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        Ok(ApiToken(token))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn matches(&self, presented: &[u8]) -> bool {
+        self.0.as_bytes().ct_eq(presented).into()
+    }
+}
+
+/// The Host values the bridge answers to.
+pub fn allowed_hosts(port: u16) -> [String; 3] {
+    [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ]
+}
+
+fn host_is_allowed(host: &str, port: u16) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    let bare_ok = port == 443 && ["localhost", "127.0.0.1", "[::1]"].contains(&host.as_str());
+    bare_ok || allowed_hosts(port).contains(&host)
+}
+
+/// Refuses any request whose Host is not the bridge's own loopback name and port.
+pub async fn host_guard(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let port = request
+        .app_data::<web::Data<State>>()
+        .map(|s| s.port)
+        .unwrap_or(0);
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if host.is_some_and(|h| host_is_allowed(h, port)) {
+        return next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+
+    tracing::debug!("refused request for host {:?}", host.unwrap_or("(none)"));
+    let error = ApiError::new(
+        Kind::Forbidden,
+        "foreign_host",
+        format!("this bridge answers only to https://localhost:{port}; open it by that address"),
+    );
+    Ok(request
+        .into_response(error.error_response())
+        .map_into_right_body())
+}
+
+/// Requires the per-install token, and for state-changing methods a JSON body and (when
+/// the browser sends one) the bridge's own Origin.
+pub async fn api_guard(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    match check_api_request(&request) {
+        Ok(()) => next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        Err(error) => {
+            tracing::debug!(
+                "refused {} {}: {}",
+                request.method(),
+                request.path(),
+                error.code
+            );
+            Ok(request
+                .into_response(error.error_response())
+                .map_into_right_body())
+        }
+    }
+}
+
+fn check_api_request(request: &ServiceRequest) -> Result<(), ApiError> {
+    let state = request
+        .app_data::<web::Data<State>>()
+        .ok_or_else(|| ApiError::new(Kind::Internal, "internal", "server state is missing"))?;
+
+    let presented = request
+        .headers()
+        .get(TOKEN_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or(b"");
+    if !state.token.matches(presented) {
+        return Err(ApiError::new(
+            Kind::Unauthorized,
+            "token_required",
+            "this request lacks the bridge's page token; use the pane served by the bridge",
+        ));
+    }
+
+    if !changes_state(request.method()) {
+        return Ok(());
+    }
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let own = allowed_hosts(state.port).map(|host| format!("https://{host}"));
+        let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
+        if !own.contains(&origin) {
+            return Err(ApiError::new(
+                Kind::Forbidden,
+                "foreign_origin",
+                "requests from other web pages are refused",
+            ));
+        }
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let is_json = content_type
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::new(
+            Kind::UnsupportedMediaType,
+            "json_required",
+            "send the request body as application/json",
+        ));
+    }
+    Ok(())
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_names_with_the_port_are_allowed() {
+        assert!(host_is_allowed("localhost:27443", 27443));
+        assert!(host_is_allowed("127.0.0.1:27443", 27443));
+        assert!(host_is_allowed("[::1]:27443", 27443));
+        assert!(host_is_allowed("LOCALHOST:27443", 27443));
+        assert!(!host_is_allowed("localhost", 27443));
+        assert!(!host_is_allowed("localhost:80", 27443));
+        assert!(!host_is_allowed("evil.example:27443", 27443));
+        assert!(!host_is_allowed("localhost.evil.example:27443", 27443));
+        assert!(!host_is_allowed("127.0.0.1.nip.io:27443", 27443));
+    }
+
+    #[test]
+    fn token_is_created_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = ApiToken::load_or_create(dir.path()).unwrap();
+        let second = ApiToken::load_or_create(dir.path()).unwrap();
+        assert_eq!(first.as_str(), second.as_str());
+        assert_eq!(first.as_str().len(), 64);
+        assert!(!format!("{first:?}").contains(first.as_str()));
+    }
+}

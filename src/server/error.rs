@@ -1,0 +1,105 @@
+//! The error every route answers with: a status and `{"error": {"code", "message",
+//! "field"}}`, the message written for the user. Startup errors are not here; they are
+//! plain `anyhow` errors reported by `main`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// A failed request, mapped to one HTTP status per kind.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub kind: Kind,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+/// What went wrong, which decides the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The request itself is wrong (bad JSON, a bad field): 400.
+    BadRequest,
+    /// The per-install token is missing or wrong: 401.
+    Unauthorized,
+    /// Host or Origin is not the bridge's own: 403.
+    Forbidden,
+    /// No such route or record: 404.
+    NotFound,
+    /// The body is not JSON: 415.
+    UnsupportedMediaType,
+    /// The body is too large: 413.
+    TooLarge,
+    /// The body is well-formed but cannot be done: 422.
+    Unprocessable,
+    /// The caller must wait: 429.
+    TooManyRequests,
+    /// The bridge failed: 500.
+    Internal,
+    /// LOX24 answered with an error or not at all: 502.
+    Upstream,
+    /// Something the bridge depends on (the credential store) is unavailable: 503.
+    Unavailable,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn new(kind: Kind, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            kind,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// The same error, naming the request field it is about.
+    pub fn on_field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self.kind {
+            Kind::BadRequest => StatusCode::BAD_REQUEST,
+            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Upstream => StatusCode::BAD_GATEWAY,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = Body {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+                field: self.field.as_deref(),
+            },
+        };
+        HttpResponse::build(self.status_code())
+            .insert_header(("Cache-Control", "no-store"))
+            .json(body)
+    }
+}

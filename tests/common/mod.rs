@@ -1,0 +1,190 @@
+//! Shared fixtures for the black-box tests: the built binary started on a free port with a
+//! temporary data dir, and HTTPS clients that trust only the bridge's own CA. Everything
+//! started here is stopped when the fixture is dropped.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_sms-bridge");
+
+/// A port nobody listens on right now (the OS picks it; we release it at once).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
+    let port = listener.local_addr().expect("local address").port();
+    drop(listener);
+    port
+}
+
+/// Runs the binary to completion with a data dir and an isolated config location.
+pub fn run(data_dir: &Path, args: &[&str]) -> Output {
+    command(data_dir)
+        .args(args)
+        .output()
+        .expect("run sms-bridge")
+}
+
+/// A command for the binary with its environment isolated from the developer's own.
+pub fn command(data_dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_remove("RUST_LOG")
+        .env("XDG_CONFIG_HOME", data_dir.join("xdg-config"))
+        .env("HOME", data_dir.join("home"))
+        .arg("--data-dir")
+        .arg(data_dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("SMS_BRIDGE_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// A running `sms-bridge serve`.
+pub struct Bridge {
+    pub port: u16,
+    pub data_dir: PathBuf,
+    child: Option<Child>,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Bridge {
+    /// Starts `serve` on a free port and waits until it says it is listening.
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Bridge {
+        let port = free_port();
+        let mut command = command(data_dir);
+        command
+            .arg("serve")
+            .arg("--port")
+            .arg(port.to_string())
+            .args(extra);
+        Bridge::spawn(command, port, data_dir)
+    }
+
+    pub fn spawn(mut command: Command, port: u16, data_dir: &Path) -> Bridge {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sms-bridge serve");
+
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (stderr_tx, stderr_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = stderr_tx.send(line);
+            }
+        });
+
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (ready_tx, ready_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            for line in lines.by_ref().map_while(Result::ok) {
+                let _ = ready_tx.send(line);
+            }
+        });
+
+        let expected = format!("listening on https://localhost:{port}");
+        let mut bridge = Bridge {
+            port,
+            data_dir: data_dir.to_path_buf(),
+            child: Some(child),
+            stderr: stderr_rx,
+        };
+        loop {
+            match ready_rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) if line == expected => return bridge,
+                Ok(_) => continue,
+                Err(_) => {
+                    let status = bridge
+                        .child
+                        .as_mut()
+                        .and_then(|c| c.try_wait().ok().flatten());
+                    panic!(
+                        "bridge did not report listening (exit: {status:?}); stderr:\n{}",
+                        bridge.stderr_lines().join("\n")
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.port)
+    }
+
+    pub fn ca_pem(&self) -> Vec<u8> {
+        std::fs::read(self.data_dir.join("tls/ca.crt")).expect("CA file exists")
+    }
+
+    /// An HTTPS client that trusts only this bridge's CA.
+    pub fn client(&self) -> reqwest::Client {
+        client_trusting(&self.ca_pem())
+    }
+
+    /// Everything the bridge wrote on stderr so far.
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.stderr.try_iter().collect()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGTERM);
+        }
+        child.wait().expect("wait for the bridge")
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A client trusting only the given CA (PEM), with the ring provider installed.
+pub fn client_trusting(ca_pem: &[u8]) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca = reqwest::Certificate::from_pem(ca_pem).expect("CA parses");
+    reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .tls_info(true)
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client builds")
+}
+
+/// The per-install token, read the way the pane reads it: from the served page.
+pub async fn page_token(bridge: &Bridge) -> String {
+    let page = bridge
+        .client()
+        .get(bridge.url("/taskpane.html"))
+        .send()
+        .await
+        .unwrap();
+    let page = page.text().await.unwrap();
+    let marker = "name=\"sms-bridge-token\" content=\"";
+    let start = page.find(marker).expect("token meta in page") + marker.len();
+    page[start..start + 64].to_string()
+}
+
+pub fn read_all(mut reader: impl Read) -> String {
+    let mut text = String::new();
+    let _ = reader.read_to_string(&mut text);
+    text
+}
