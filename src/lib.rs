@@ -4,8 +4,11 @@
 //! command lives in the modules below so that tests can drive them in-process too.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod fsutil;
+pub mod gateway;
+pub mod guard;
 pub mod logging;
 pub mod server;
 pub mod tls;
