@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::bridge::Bridge;
 use crate::config::{Config, ConfigError, Overrides};
 
 #[derive(Parser, Debug)]
@@ -43,6 +44,14 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the effective configuration and where each value came from.
     Config,
+    /// Show the active key (masked), the account and every warning.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add, list, switch, remove and verify LOX24 API keys.
+    #[command(subcommand)]
+    Key(crate::keys::cli::KeyCommand),
     /// The local certificate authority and the localhost certificate.
     #[command(subcommand)]
     Cert(CertCommand),
@@ -105,6 +114,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Cert(command) => crate::tls::run_command(&config, command),
+        Command::Status { json } => {
+            crate::keys::cli::run_status(Bridge::open(config, false)?, json)
+        }
+        Command::Key(command) => crate::keys::cli::run_key(Bridge::open(config, false)?, command),
     }
 }
 

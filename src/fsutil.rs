@@ -41,6 +41,20 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     restrict(dir, 0o700)
 }
 
+/// Holds an exclusive lock on `path` (created if missing) until dropped; other processes
+/// asking for the same lock wait.
+pub fn lock_exclusive(path: &Path) -> io::Result<fs::File> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    set_mode(&mut options, Access::OwnerOnly);
+    let file = options.open(path)?;
+    file.lock()?;
+    Ok(file)
+}
+
 fn tempfile_in(dir: &Path, access: Access) -> io::Result<(std::path::PathBuf, fs::File)> {
     for attempt in 0..16u32 {
         let name = format!(

@@ -3,12 +3,15 @@
 //! The binary in `main.rs` only parses the command line and picks an exit code; every
 //! command lives in the modules below so that tests can drive them in-process too.
 
+pub mod bridge;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod fsutil;
 pub mod gateway;
 pub mod guard;
+pub mod keys;
 pub mod logging;
 pub mod server;
+pub mod status;
 pub mod tls;

@@ -67,6 +67,14 @@ pub fn ca_cert_path(data_dir: &Path) -> PathBuf {
     Paths::new(data_dir).ca_cert
 }
 
+/// When the stored localhost certificate expires (unix time), if there is a readable one.
+pub fn leaf_expiry(data_dir: &Path) -> Option<i64> {
+    let text = fs::read_to_string(Paths::new(data_dir).leaf_cert).ok()?;
+    let der = parse_single_pem(&text).ok()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
+    Some(cert.validity().not_after.timestamp())
+}
+
 /// What the server needs to speak TLS: the leaf with its chain, and the leaf's key.
 pub struct Identity {
     pub chain: Vec<CertificateDer<'static>>,

@@ -6,6 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::gateway::GatewayError;
+
 /// A failed request, mapped to one HTTP status per kind.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
@@ -14,6 +16,10 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// LOX24's request id, when the error is LOX24's answer.
+    pub request_id: Option<String>,
+    /// A machine-readable suggestion for the pane, e.g. `account_password`.
+    pub hint: Option<&'static str>,
 }
 
 /// What went wrong, which decides the status.
@@ -54,6 +60,10 @@ struct Detail<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'a str>,
 }
 
 impl ApiError {
@@ -63,6 +73,8 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            request_id: None,
+            hint: None,
         }
     }
 
@@ -70,6 +82,35 @@ impl ApiError {
     pub fn on_field(mut self, field: impl Into<String>) -> ApiError {
         self.field = Some(field.into());
         self
+    }
+}
+
+/// A LOX24 failure as the local API reports it. LOX24's own 401/403 become 422, since
+/// the local 401 means the page token is missing; refusals to wait become 429.
+impl From<GatewayError> for ApiError {
+    fn from(error: GatewayError) -> ApiError {
+        let kind = match &error {
+            GatewayError::Validation { .. }
+            | GatewayError::BadCredentials { .. }
+            | GatewayError::NoFunds { .. }
+            | GatewayError::Forbidden { .. }
+            | GatewayError::MalformedKey { .. }
+            | GatewayError::KeyRejectedEarlier { .. } => Kind::Unprocessable,
+            GatewayError::NotFound { .. } => Kind::NotFound,
+            GatewayError::IpBlocked { .. }
+            | GatewayError::IpBlockedUntil { .. }
+            | GatewayError::TooManyRejections { .. }
+            | GatewayError::Busy => Kind::TooManyRequests,
+            GatewayError::GuardUnavailable { .. } => Kind::Internal,
+            GatewayError::Server { .. }
+            | GatewayError::UnexpectedStatus { .. }
+            | GatewayError::Timeout { .. }
+            | GatewayError::Connection { .. }
+            | GatewayError::Unreadable { .. } => Kind::Upstream,
+        };
+        let mut api = ApiError::new(kind, error.code(), error.to_string());
+        api.request_id = error.request_id().map(str::to_string);
+        api
     }
 }
 
@@ -96,6 +137,8 @@ impl ResponseError for ApiError {
                 code: self.code,
                 message: &self.message,
                 field: self.field.as_deref(),
+                request_id: self.request_id.as_deref(),
+                hint: self.hint,
             },
         };
         HttpResponse::build(self.status_code())

@@ -5,15 +5,18 @@
 pub mod access;
 pub mod assets;
 pub mod error;
+pub mod keys;
 pub mod routes;
 
 use std::io::{self, Write};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener};
 use std::path::Path;
+use std::sync::Arc;
 
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::bridge::Bridge;
 use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::fsutil::create_private_dir;
@@ -27,7 +30,7 @@ pub struct State {
     pub port: u16,
     pub token: ApiToken,
     pub web: assets::Source,
-    pub sandbox: bool,
+    pub bridge: Arc<Bridge>,
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -47,11 +50,12 @@ pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         }
         None => assets::Source::Embedded,
     };
+    let bridge = Arc::new(Bridge::open(config, false)?);
     let state = web::Data::new(State {
         port,
         token,
         web,
-        sandbox: false,
+        bridge,
     });
     let tls = identity.server_config()?;
 

@@ -11,13 +11,13 @@ use serde::Serialize;
 
 use super::State;
 use super::access::{api_guard, host_guard};
-use super::assets;
 use super::error::{ApiError, Kind};
+use super::{assets, keys};
 
 /// Every route. The Host guard wraps all of them; the token guard wraps `/api` except
 /// `/api/health`, which the installer and monitoring call without a page.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(
+    config.app_data(json_config()).service(
         web::scope("")
             .wrap(from_fn(host_guard))
             .wrap(from_fn(request_log))
@@ -25,10 +25,66 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(
                 web::scope("/api")
                     .wrap(from_fn(api_guard))
+                    .route("/status", web::get().to(keys::status))
+                    .route("/keys", web::get().to(keys::list))
+                    .route("/keys", web::post().to(keys::add))
+                    .route("/keys/{id}/use", web::post().to(keys::activate))
+                    .route("/keys/{id}/verify", web::post().to(keys::verify))
+                    .route("/keys/{id}", web::delete().to(keys::remove))
                     .default_service(web::to(api_not_found)),
             )
             .route("/{path:.*}", web::get().to(assets::file)),
     );
+}
+
+/// The most a JSON body may carry; a message with fifty recipients needs a few KiB.
+const JSON_LIMIT: usize = 64 * 1024;
+
+/// JSON bodies: a size limit, and errors in the API's own shape.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(|error, _request| {
+            use actix_web::error::JsonPayloadError;
+            let api = match &error {
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => ApiError::new(
+                    Kind::TooLarge,
+                    "body_too_large",
+                    "the request body is too large",
+                ),
+                JsonPayloadError::ContentType => ApiError::new(
+                    Kind::UnsupportedMediaType,
+                    "json_required",
+                    "send the request body as application/json",
+                ),
+                JsonPayloadError::Deserialize(cause) => {
+                    ApiError::new(Kind::BadRequest, "invalid_json", json_problem(cause))
+                }
+                other => ApiError::new(
+                    Kind::BadRequest,
+                    "invalid_json",
+                    format!("failed to read the request body: {other}"),
+                ),
+            };
+            api.into()
+        })
+}
+
+/// Says what is wrong with a body without repeating any of its values, which may be
+/// secrets: field names are safe, a wrong value is named only by its position.
+fn json_problem(cause: &serde_json::Error) -> String {
+    let text = cause.to_string();
+    if text.starts_with("unknown field") || text.starts_with("missing field") {
+        return format!("the request body does not fit this route: {text}");
+    }
+    let position = format!("line {} column {}", cause.line(), cause.column());
+    match cause.classify() {
+        serde_json::error::Category::Data => {
+            format!("a value in the request body has the wrong type ({position})")
+        }
+        _ => format!("the request body is not valid JSON ({position})"),
+    }
 }
 
 #[derive(Serialize)]
@@ -44,7 +100,7 @@ async fn health(state: web::Data<State>) -> HttpResponse {
         .json(Health {
             status: "ok",
             version: env!("CARGO_PKG_VERSION"),
-            sandbox: state.sandbox,
+            sandbox: state.bridge.sandbox,
         })
 }
 
