@@ -10,6 +10,7 @@ pub mod config;
 pub mod fsutil;
 pub mod gateway;
 pub mod guard;
+pub mod journal;
 pub mod keys;
 pub mod logging;
 pub mod server;
