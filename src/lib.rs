@@ -8,4 +8,5 @@ pub mod config;
 pub mod fsutil;
 pub mod logging;
 pub mod server;
+pub mod sms;
 pub mod tls;
