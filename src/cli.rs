@@ -55,6 +55,9 @@ pub enum Command {
     /// The local certificate authority and the localhost certificate.
     #[command(subcommand)]
     Cert(CertCommand),
+    /// Show how a text would be sent: encoding, parts, characters forcing Unicode and a
+    /// GSM-safe rewrite. Nothing is sent.
+    Preview(PreviewArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -66,6 +69,17 @@ pub struct ServeArgs {
     /// Serve the task pane from this directory instead of the copy built into the binary.
     #[arg(long, value_name = "DIR")]
     pub web_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PreviewArgs {
+    /// The message text, as it would be sent.
+    #[arg(long)]
+    pub text: String,
+
+    /// Print the preview as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Subcommand, Debug, Clone, Copy)]
@@ -118,6 +132,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             crate::keys::cli::run_status(Bridge::open(config, false)?, json)
         }
         Command::Key(command) => crate::keys::cli::run_key(Bridge::open(config, false)?, command),
+        Command::Preview(args) => crate::sms::preview::run(&args),
     }
 }
 

@@ -15,4 +15,5 @@ pub mod keys;
 pub mod logging;
 pub mod server;
 pub mod status;
+pub mod sms;
 pub mod tls;
