@@ -46,6 +46,8 @@ pub enum Command {
     /// The local certificate authority and the localhost certificate.
     #[command(subcommand)]
     Cert(CertCommand),
+    /// Run a local LOX24 stand-in on http://127.0.0.1:PORT (nothing is delivered).
+    Simulator(SimulatorArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -57,6 +59,18 @@ pub struct ServeArgs {
     /// Serve the task pane from this directory instead of the copy built into the binary.
     #[arg(long, value_name = "DIR")]
     pub web_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct SimulatorArgs {
+    /// Listen on this port of 127.0.0.1; 0 (the default) picks a free port.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Accept this account and simulator key (repeatable); without it, one account
+    /// with a generated key.
+    #[arg(long = "account", value_name = "CLIENT_ID:KEY")]
+    pub accounts: Vec<String>,
 }
 
 #[derive(Subcommand, Debug, Clone, Copy)]
@@ -101,6 +115,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Cert(command) => crate::tls::run_command(&config, command),
+        Command::Simulator(args) => crate::simulator::run_command(args.port, &args.accounts),
     }
 }
 

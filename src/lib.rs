@@ -11,4 +11,5 @@ pub mod gateway;
 pub mod guard;
 pub mod logging;
 pub mod server;
+pub mod simulator;
 pub mod tls;
