@@ -58,6 +58,8 @@ pub enum Command {
     /// Show how a text would be sent: encoding, parts, characters forcing Unicode and a
     /// GSM-safe rewrite. Nothing is sent.
     Preview(PreviewArgs),
+    /// Run a local LOX24 stand-in on http://127.0.0.1:PORT (nothing is delivered).
+    Simulator(SimulatorArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -80,6 +82,18 @@ pub struct PreviewArgs {
     /// Print the preview as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct SimulatorArgs {
+    /// Listen on this port of 127.0.0.1; 0 (the default) picks a free port.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Accept this account and simulator key (repeatable); without it, one account
+    /// with a generated key.
+    #[arg(long = "account", value_name = "CLIENT_ID:KEY")]
+    pub accounts: Vec<String>,
 }
 
 #[derive(Subcommand, Debug, Clone, Copy)]
@@ -133,6 +147,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Key(command) => crate::keys::cli::run_key(Bridge::open(config, false)?, command),
         Command::Preview(args) => crate::sms::preview::run(&args),
+        Command::Simulator(args) => crate::simulator::run_command(args.port, &args.accounts),
     }
 }
 

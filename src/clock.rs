@@ -21,16 +21,28 @@ impl Clock for SystemClock {
     }
 }
 
-/// The system clock plus an offset that only grows; the simulator's `/_sim/advance` and
-/// tests move it forward to let blocks expire and messages get delivered.
+/// A clock that tests and the simulator can move forward: the system clock, or a fixed
+/// instant, plus an offset that only grows. The simulator's `/_sim/advance` moves it to
+/// let IP blocks expire and messages get delivered.
 #[derive(Debug, Default)]
-pub struct ShiftedClock {
+pub struct AdjustableClock {
+    /// `None`: follow the system clock.
+    base: Option<i64>,
     offset: AtomicI64,
 }
 
-impl ShiftedClock {
-    pub fn new() -> Arc<ShiftedClock> {
-        Arc::new(ShiftedClock::default())
+impl AdjustableClock {
+    /// The system clock, movable forward.
+    pub fn system() -> Arc<AdjustableClock> {
+        Arc::new(AdjustableClock::default())
+    }
+
+    /// A clock standing still at `now` until advanced.
+    pub fn frozen(now: i64) -> Arc<AdjustableClock> {
+        Arc::new(AdjustableClock {
+            base: Some(now),
+            offset: AtomicI64::new(0),
+        })
     }
 
     /// Moves the clock forward by `seconds` (negative values are ignored).
@@ -39,33 +51,9 @@ impl ShiftedClock {
     }
 }
 
-impl Clock for ShiftedClock {
+impl Clock for AdjustableClock {
     fn now(&self) -> i64 {
-        unix_now() + self.offset.load(Ordering::SeqCst)
-    }
-}
-
-/// A clock that stands still until a test sets or advances it.
-#[derive(Debug)]
-pub struct ManualClock {
-    now: AtomicI64,
-}
-
-impl ManualClock {
-    pub fn at(now: i64) -> Arc<ManualClock> {
-        Arc::new(ManualClock {
-            now: AtomicI64::new(now),
-        })
-    }
-
-    pub fn advance(&self, seconds: i64) {
-        self.now.fetch_add(seconds, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> i64 {
-        self.now.load(Ordering::SeqCst)
+        self.base.unwrap_or_else(unix_now) + self.offset.load(Ordering::SeqCst)
     }
 }
 
@@ -82,8 +70,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shifted_clock_moves_forward_only() {
-        let clock = ShiftedClock::new();
+    fn the_system_clock_moves_forward_only() {
+        let clock = AdjustableClock::system();
         let before = clock.now();
         clock.advance(600);
         clock.advance(-1000);
@@ -92,8 +80,8 @@ mod tests {
     }
 
     #[test]
-    fn manual_clock_stands_still_until_advanced() {
-        let clock = ManualClock::at(1_000);
+    fn a_frozen_clock_stands_still_until_advanced() {
+        let clock = AdjustableClock::frozen(1_000);
         assert_eq!(clock.now(), 1_000);
         clock.advance(61);
         assert_eq!(clock.now(), 1_061);

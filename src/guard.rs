@@ -288,9 +288,9 @@ fn read_memory(path: &Path) -> std::io::Result<(Memory, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ManualClock;
+    use crate::clock::AdjustableClock;
 
-    fn guard(dir: &Path, clock: &Arc<ManualClock>) -> Guard {
+    fn guard(dir: &Path, clock: &Arc<AdjustableClock>) -> Guard {
         Guard::with_clock(dir, clock.clone())
     }
 
@@ -302,7 +302,7 @@ mod tests {
     #[test]
     fn a_rejected_key_stays_refused_until_cleared() {
         let dir = tempfile::tempdir().unwrap();
-        let clock = ManualClock::at(1_000_000);
+        let clock = AdjustableClock::frozen(1_000_000);
         let guard = guard(dir.path(), &clock);
         reject(&guard, "k1");
 
@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn two_rejections_in_a_minute_stop_every_key_with_the_wait() {
         let dir = tempfile::tempdir().unwrap();
-        let clock = ManualClock::at(1_000_000);
+        let clock = AdjustableClock::frozen(1_000_000);
         reject(&guard(dir.path(), &clock), "k1");
         clock.advance(10);
         reject(&guard(dir.path(), &clock), "k2");
@@ -335,7 +335,7 @@ mod tests {
     #[test]
     fn requests_in_flight_count_as_possible_rejections() {
         let dir = tempfile::tempdir().unwrap();
-        let clock = ManualClock::at(1_000_000);
+        let clock = AdjustableClock::frozen(1_000_000);
         let guard = guard(dir.path(), &clock);
         let first = guard.admit("k1", 30).unwrap();
         let second = guard.admit("k1", 30).unwrap();
@@ -355,7 +355,7 @@ mod tests {
     #[test]
     fn an_ip_block_stops_all_traffic_for_ten_minutes_and_survives_restarts() {
         let dir = tempfile::tempdir().unwrap();
-        let clock = ManualClock::at(1_000_000);
+        let clock = AdjustableClock::frozen(1_000_000);
         let admission = guard(dir.path(), &clock).admit("k1", 30).unwrap();
         guard(dir.path(), &clock)
             .settle(admission, Outcome::Blocked)
@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn concurrent_processes_never_lose_an_entry() {
         let dir = tempfile::tempdir().unwrap();
-        let clock = ManualClock::at(1_000_000);
+        let clock = AdjustableClock::frozen(1_000_000);
         let threads: Vec<_> = (0..8)
             .map(|n| {
                 let guard = guard(dir.path(), &clock);

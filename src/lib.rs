@@ -16,6 +16,7 @@ pub mod keys;
 pub mod logging;
 pub mod send;
 pub mod server;
+pub mod simulator;
 pub mod sms;
 pub mod status;
 pub mod tls;
