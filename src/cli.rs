@@ -46,6 +46,12 @@ pub enum Command {
     /// The local certificate authority and the localhost certificate.
     #[command(subcommand)]
     Cert(CertCommand),
+    /// Print or write the add-in manifest for this bridge's port.
+    Manifest(ManifestArgs),
+    /// Trust the local CA, start the bridge at login and write the manifest file.
+    Install(InstallArgs),
+    /// Undo what `install` did.
+    Uninstall(InstallArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -57,6 +63,24 @@ pub struct ServeArgs {
     /// Serve the task pane from this directory instead of the copy built into the binary.
     #[arg(long, value_name = "DIR")]
     pub web_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ManifestArgs {
+    /// `xml` (every Outlook) or `json` (the unified Microsoft 365 manifest).
+    #[arg(long, value_enum, default_value_t = crate::manifest::Format::Xml)]
+    pub format: crate::manifest::Format,
+
+    /// Write the manifest to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct InstallArgs {
+    /// Print every step and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Subcommand, Debug, Clone, Copy)]
@@ -101,6 +125,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Cert(command) => crate::tls::run_command(&config, command),
+        Command::Manifest(args) => {
+            crate::manifest::run_command(&config, args.format, args.out.as_deref())
+        }
+        Command::Install(args) => crate::install::run_install(&config, &cli.global, args),
+        Command::Uninstall(args) => crate::install::run_uninstall(&config, &cli.global, args),
     }
 }
 

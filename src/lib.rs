@@ -6,6 +6,8 @@
 pub mod cli;
 pub mod config;
 pub mod fsutil;
+pub mod install;
 pub mod logging;
+pub mod manifest;
 pub mod server;
 pub mod tls;
