@@ -188,6 +188,14 @@ mod tests {
     }
 
     #[test]
+    fn addin_ids_are_normalised_and_the_nil_or_malformed_ones_refused() {
+        let braced = AddinId::parse("{FABEBB64-BF8D-454B-81B0-8F55F485CB12}").unwrap();
+        assert_eq!(braced.as_str(), crate::config::DEFAULT_ADDIN_ID);
+        assert!(AddinId::parse("00000000-0000-0000-0000-000000000000").is_err());
+        assert!(AddinId::parse("sms-bridge").is_err());
+    }
+
+    #[test]
     fn the_json_manifest_parses_and_names_the_configured_id() {
         let text = render(Format::Json, &settings(40001));
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
