@@ -60,6 +60,12 @@ pub enum Command {
     Preview(PreviewArgs),
     /// Run a local LOX24 stand-in on http://127.0.0.1:PORT (nothing is delivered).
     Simulator(SimulatorArgs),
+    /// Print or write the add-in manifest for this bridge's port.
+    Manifest(ManifestArgs),
+    /// Trust the local CA, start the bridge at login and write the manifest file.
+    Install(InstallArgs),
+    /// Undo what `install` did.
+    Uninstall(InstallArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -94,6 +100,24 @@ pub struct SimulatorArgs {
     /// with a generated key.
     #[arg(long = "account", value_name = "CLIENT_ID:KEY")]
     pub accounts: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ManifestArgs {
+    /// `xml` (every Outlook) or `json` (the unified Microsoft 365 manifest).
+    #[arg(long, value_enum, default_value_t = crate::manifest::Format::Xml)]
+    pub format: crate::manifest::Format,
+
+    /// Write the manifest to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct InstallArgs {
+    /// Print every step and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Subcommand, Debug, Clone, Copy)]
@@ -148,6 +172,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key(command) => crate::keys::cli::run_key(Bridge::open(config, false)?, command),
         Command::Preview(args) => crate::sms::preview::run(&args),
         Command::Simulator(args) => crate::simulator::run_command(args.port, &args.accounts),
+        Command::Manifest(args) => {
+            crate::manifest::run_command(&config, args.format, args.out.as_deref())
+        }
+        Command::Install(args) => crate::install::run_install(&config, &cli.global, args),
+        Command::Uninstall(args) => crate::install::run_uninstall(&config, &cli.global, args),
     }
 }
 

@@ -22,6 +22,10 @@ const ENV_NOT_KEYS: &[&str] = &["SMS_BRIDGE_DATA_DIR", "SMS_BRIDGE_CONFIG", "SMS
 /// development servers (3000, 8080, 8443) usually take.
 pub const DEFAULT_PORT: u16 = 27443;
 
+/// The add-in's product id in the manifest. Outlook knows the add-in by it, so it stays the
+/// same across releases; an organisation that builds its own variant overrides it.
+pub const DEFAULT_ADDIN_ID: &str = "fabebb64-bf8d-454b-81b0-8f55f485cb12";
+
 /// Every key with its type, default (`None`: unset unless given) and a one-line meaning, in
 /// the order `sms-bridge config` prints them. The README's config reference mirrors this.
 const KEYS: &[(&str, Kind, Option<Default>, &str)] = &[
@@ -109,6 +113,12 @@ const KEYS: &[(&str, Kind, Option<Default>, &str)] = &[
         Kind::Str,
         Some(Default::Str("os")),
         "\"os\" credential store or \"file\"",
+    ),
+    (
+        "manifest.id",
+        Kind::Str,
+        Some(Default::Str(DEFAULT_ADDIN_ID)),
+        "add-in GUID; never change it once deployed",
     ),
 ];
 
@@ -267,6 +277,32 @@ impl GatewayUrl {
     }
 }
 
+/// The add-in's GUID, in the lowercase hyphenated form the manifest schema accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddinId(String);
+
+impl AddinId {
+    /// Accepts any common GUID spelling (braces, `urn:uuid:`, upper case) except the nil GUID.
+    pub fn parse(raw: &str) -> Result<AddinId, String> {
+        let guid = uuid::Uuid::try_parse(raw.trim())
+            .map_err(|_| format!("{raw:?} is not a GUID such as {DEFAULT_ADDIN_ID}"))?;
+        if guid.is_nil() {
+            return Err("the nil GUID cannot identify an add-in; generate a new GUID".into());
+        }
+        Ok(AddinId(guid.hyphenated().to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AddinId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The checked configuration every command runs with.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -275,6 +311,7 @@ pub struct Config {
     pub sms: SmsSection,
     pub account: AccountSection,
     pub credentials: CredentialsSection,
+    pub manifest: ManifestSection,
     /// Where the CA, the leaf, key metadata, the journal and the guard's memory live.
     pub data_dir: PathBuf,
     /// The TOML file that was read, if any.
@@ -327,6 +364,11 @@ pub struct CredentialsSection {
     pub store: StoreKind,
 }
 
+#[derive(Clone, Debug)]
+pub struct ManifestSection {
+    pub id: AddinId,
+}
+
 /// What the command line adds on top of files and environment.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
@@ -344,6 +386,7 @@ struct Raw {
     #[serde(default)]
     account: RawAccount,
     credentials: RawCredentials,
+    manifest: RawManifest,
 }
 
 #[derive(Deserialize)]
@@ -381,6 +424,11 @@ struct RawAccount {
 #[derive(Deserialize)]
 struct RawCredentials {
     store: String,
+}
+
+#[derive(Deserialize)]
+struct RawManifest {
+    id: String,
 }
 
 impl Config {
@@ -501,6 +549,7 @@ impl Config {
                 return Err(invalid("credentials.store", cause));
             }
         };
+        let addin_id = AddinId::parse(&raw.manifest.id).map_err(|e| invalid("manifest.id", e))?;
         let client_id = raw.account.client_id.map(|id| id.trim().to_string());
         let client_id = client_id.filter(|id| !id.is_empty());
 
@@ -530,6 +579,7 @@ impl Config {
                     .map(Into::into),
             },
             credentials: CredentialsSection { store },
+            manifest: ManifestSection { id: addin_id },
             data_dir,
             file,
             origins,
@@ -573,6 +623,7 @@ impl Config {
                 StoreKind::Os => "os".to_string(),
                 StoreKind::File => "file".to_string(),
             },
+            "manifest.id" => self.manifest.id.to_string(),
             _ => String::new(),
         }
     }
