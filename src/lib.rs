@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod fsutil;
 pub mod logging;
+pub mod phone;
 pub mod server;
 pub mod sms;
 pub mod tls;
