@@ -8,6 +8,7 @@ pub mod config;
 pub mod fsutil;
 pub mod logging;
 pub mod phone;
+pub mod sender;
 pub mod server;
 pub mod sms;
 pub mod tls;
