@@ -100,7 +100,10 @@ fn unit_words(encoding: Encoding) -> &'static str {
 fn shorten_hint(encoding: Encoding) -> &'static str {
     match encoding {
         Encoding::Gsm7 => "",
-        Encoding::Ucs2 => ", or use the GSM-safe rewrite, which fits more than twice as much",
+        Encoding::Ucs2 => {
+            ", or replace the characters that force Unicode (curly quotes, dashes and the like), \
+             and more than twice as much fits"
+        }
     }
 }
 
@@ -328,7 +331,7 @@ mod tests {
         assert_eq!(counts(&ucs2(670)), (Encoding::Ucs2, 670, 10, 0));
         assert_eq!(too_long(&ucs2(671)), (Encoding::Ucs2, 671, 1));
         let message = SmsText::parse(&ucs2(680)).unwrap_err().to_string();
-        assert!(message.contains("by at least 10") && message.contains("GSM-safe"));
+        assert!(message.contains("by at least 10") && message.contains("force Unicode"));
     }
 
     #[test]
