@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// Serve the task pane from this directory instead of the copy built into the binary.
     #[arg(long, value_name = "DIR")]
     pub web_dir: Option<PathBuf>,
+
+    /// Use a built-in LOX24 simulator instead of LOX24: nothing is delivered or charged.
+    #[arg(long)]
+    pub sandbox: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -6,6 +6,7 @@
 pub mod bridge;
 pub mod cli;
 pub mod clock;
+pub mod compose;
 pub mod config;
 pub mod fsutil;
 pub mod gateway;
@@ -17,6 +18,7 @@ pub mod keys;
 pub mod logging;
 pub mod manifest;
 pub mod phone;
+pub mod sandbox;
 pub mod send;
 pub mod sender;
 pub mod server;

@@ -25,16 +25,13 @@ use crate::config::Config;
 use crate::fsutil::{Access, write_atomic};
 use crate::manifest::{self, Format, ManifestSettings};
 
-/// The CA's common name, as the TLS module issues it; trust stores list it under this name.
-pub const CA_NAME: &str = "sms-bridge local CA";
+/// The CA's common name; trust stores list it under this name.
+pub use crate::tls::CA_NAME;
 
 /// The name autostart entries and trust-store copies go by.
 const ENTRY_NAME: &str = "sms-bridge";
 
-/// The PEM file of the local CA in the data dir.
-pub fn ca_cert_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("tls").join("ca.crt")
-}
+use crate::tls::ca_cert_path;
 
 /// Where `install` writes the manifest for the user to add to Outlook.
 pub fn manifest_path(data_dir: &Path) -> PathBuf {

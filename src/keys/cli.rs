@@ -301,16 +301,7 @@ fn offer_legacy_removal(bridge: &Bridge, active: &KeyRecord) -> anyhow::Result<(
 fn setup_error(error: SetupError) -> anyhow::Error {
     match error {
         SetupError::Key(KeyError::Input { message, .. }) => UsageError(message).into(),
-        other => {
-            let request = other
-                .gateway()
-                .and_then(|g| g.request_id())
-                .map(str::to_string);
-            match request {
-                Some(id) => anyhow::anyhow!("{other} (LOX24 request id {id})"),
-                None => anyhow::anyhow!("{other}"),
-            }
-        }
+        other => anyhow::anyhow!("{other}"),
     }
 }
 

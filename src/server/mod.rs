@@ -6,6 +6,7 @@ pub mod access;
 pub mod assets;
 pub mod error;
 pub mod keys;
+pub mod messages;
 pub mod routes;
 
 use std::io::{self, Write};
@@ -42,7 +43,7 @@ pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let identity = crate::tls::ensure(&config.data_dir, time::OffsetDateTime::now_utc())?;
     let token = ApiToken::load_or_create(&config.data_dir)?;
     let listeners = bind(port)?;
-
+    let tls = identity.server_config()?;
     let web = match args.web_dir {
         Some(dir) => {
             tracing::info!("serving the pane from {}", dir.display());
@@ -50,16 +51,17 @@ pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         }
         None => assets::Source::Embedded,
     };
-    let bridge = Arc::new(Bridge::open(config, false)?);
-    let state = web::Data::new(State {
-        port,
-        token,
-        web,
-        bridge,
-    });
-    let tls = identity.server_config()?;
 
     actix_web::rt::System::new().block_on(async move {
+        let (bridge, simulator) = open_bridge(config, args.sandbox).await?;
+        prepare_keys(&bridge).await;
+        let state = web::Data::new(State {
+            port,
+            token,
+            web,
+            bridge: bridge.clone(),
+        });
+
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -75,14 +77,74 @@ pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         let signals = Signals::install()?;
         let running = server.run();
         actix_web::rt::spawn(stop_on_signal(running.handle(), signals));
+        actix_web::rt::spawn(reconcile(bridge));
 
+        if simulator.is_some() {
+            println!("{}", crate::sandbox::banner());
+        }
         println!("listening on https://localhost:{port}");
         let _ = io::stdout().flush();
-        running.await.context("the server stopped with an error")
+        let result = running.await.context("the server stopped with an error");
+        if let Some(simulator) = simulator {
+            simulator.stop().await;
+        }
+        result
     })?;
 
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The bridge for real use, or for the sandbox with its simulator.
+async fn open_bridge(
+    config: Config,
+    sandbox: bool,
+) -> anyhow::Result<(Arc<Bridge>, Option<crate::simulator::SimulatorHandle>)> {
+    if !sandbox {
+        return Ok((Arc::new(Bridge::open(config, false)?), None));
+    }
+    let simulator = crate::sandbox::start().await?;
+    let config = crate::sandbox::config(config, simulator.base_url())?;
+    tracing::warn!(
+        "SANDBOX: no SMS is delivered; data in {}",
+        config.data_dir.display()
+    );
+    Ok((Arc::new(Bridge::open(config, true)?), Some(simulator)))
+}
+
+/// Moves a password from old settings into the store and warns about a legacy key.
+async fn prepare_keys(bridge: &Bridge) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let migration = crate::keys::legacy::migrate_config_password(
+        &bridge.config,
+        bridge.keyring.clone(),
+        &bridge.gateway,
+        now,
+    )
+    .await;
+    match migration {
+        Ok(Some(migration)) => {
+            if let crate::keys::legacy::Cleanup::Manual(instruction) = migration.cleanup {
+                tracing::warn!("account.password is still in the settings: {instruction}");
+            }
+        }
+        Ok(None) => {}
+        Err(error) => tracing::warn!("{error}"),
+    }
+    if let Ok(status) = bridge.status() {
+        for warning in status.warnings.iter().filter(|w| w.code != "sandbox") {
+            tracing::warn!("{}: {}; {}", warning.code, warning.message, warning.action);
+        }
+    }
+}
+
+/// Settles deliveries left open by a crash or a timeout, once at start.
+async fn reconcile(bridge: Arc<Bridge>) {
+    match crate::history::reconcile_all(&bridge).await {
+        Ok(0) => {}
+        Ok(settled) => tracing::info!("journal: reconciled {settled} open deliveries"),
+        Err(error) => tracing::warn!("journal: reconciliation postponed: {error}"),
+    }
 }
 
 /// Lets in-flight requests finish once SIGINT or SIGTERM (Ctrl+C on Windows) arrives.

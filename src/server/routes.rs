@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::State;
 use super::access::{api_guard, host_guard};
 use super::error::{ApiError, Kind};
-use super::{assets, keys};
+use super::{assets, keys, messages};
+use crate::manifest::{Format, ManifestSettings};
 
 /// Every route. The Host guard wraps all of them; the token guard wraps `/api` except
 /// `/api/health`, which the installer and monitoring call without a page.
@@ -31,8 +32,17 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     .route("/keys/{id}/use", web::post().to(keys::activate))
                     .route("/keys/{id}/verify", web::post().to(keys::verify))
                     .route("/keys/{id}", web::delete().to(keys::remove))
+                    .route("/sms/preview", web::post().to(messages::preview))
+                    .route("/sms/quote", web::post().to(messages::quote))
+                    .route("/sms", web::post().to(messages::send))
+                    .route("/recipients", web::post().to(messages::recipients))
+                    .route("/history", web::get().to(messages::history))
+                    .route("/history/{id}/refresh", web::post().to(messages::refresh))
+                    .route("/history/{id}/cancel", web::post().to(messages::cancel))
                     .default_service(web::to(api_not_found)),
             )
+            .route("/manifest.xml", web::get().to(manifest_xml))
+            .route("/manifest.json", web::get().to(manifest_json))
             .route("/{path:.*}", web::get().to(assets::file)),
     );
 }
@@ -102,6 +112,26 @@ async fn health(state: web::Data<State>) -> HttpResponse {
             version: env!("CARGO_PKG_VERSION"),
             sandbox: state.bridge.sandbox,
         })
+}
+
+async fn manifest_xml(state: web::Data<State>) -> HttpResponse {
+    manifest(&state, Format::Xml)
+}
+
+async fn manifest_json(state: web::Data<State>) -> HttpResponse {
+    manifest(&state, Format::Json)
+}
+
+/// The manifest for this bridge's port, as a download for Outlook's "Add from file".
+fn manifest(state: &State, format: Format) -> HttpResponse {
+    let settings = ManifestSettings::from_config(&state.bridge.config);
+    let disposition = format!("attachment; filename=\"{}\"", format.file_name());
+    HttpResponse::Ok()
+        .insert_header(("Content-Type", format.content_type()))
+        .insert_header(("Content-Disposition", disposition))
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(crate::manifest::render(format, &settings))
 }
 
 async fn api_not_found() -> Result<HttpResponse, ApiError> {
