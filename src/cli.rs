@@ -58,6 +58,13 @@ pub enum Command {
     /// Show how a text would be sent: encoding, parts, characters forcing Unicode and a
     /// GSM-safe rewrite. Nothing is sent.
     Preview(PreviewArgs),
+    /// Send an SMS to one or more numbers with the active key.
+    Send(crate::send_command::SendArgs),
+    /// Show sent messages, newest first, with each recipient's state.
+    History {
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a local LOX24 stand-in on http://127.0.0.1:PORT (nothing is delivered).
     Simulator(SimulatorArgs),
     /// Print or write the add-in manifest for this bridge's port.
@@ -174,6 +181,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             crate::keys::cli::run_status(Bridge::open(config, false)?, json)
         }
         Command::Key(command) => crate::keys::cli::run_key(Bridge::open(config, false)?, command),
+        Command::Send(args) => crate::send_command::run_send(Bridge::open(config, false)?, args),
+        Command::History { json } => {
+            crate::send_command::run_history(Bridge::open(config, false)?, json)
+        }
         Command::Preview(args) => crate::sms::preview::run(&args),
         Command::Simulator(args) => crate::simulator::run_command(args.port, &args.accounts),
         Command::Manifest(args) => {

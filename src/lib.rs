@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod phone;
 pub mod sandbox;
 pub mod send;
+pub mod send_command;
 pub mod sender;
 pub mod server;
 pub mod simulator;

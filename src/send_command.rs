@@ -1,0 +1,197 @@
+//! `sms-bridge send` and `sms-bridge history`: the terminal side of sending. They check the
+//! draft with the same rules as the pane, call the same send and history code, and print
+//! each recipient's result in plain words or the documented JSON.
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::bridge::Bridge;
+use crate::cli::UsageError;
+use crate::compose::{self, Draft};
+use crate::gateway::SmsRequest;
+use crate::send::{Report, SendError};
+
+#[derive(Args, Debug, Clone)]
+pub struct SendArgs {
+    /// A recipient; repeat it, or separate numbers with commas.
+    #[arg(long = "to", value_name = "NUMBER", required = true)]
+    pub to: Vec<String>,
+    /// The message text.
+    #[arg(long)]
+    pub text: String,
+    /// The sender ID (default: `sms.sender_id`).
+    #[arg(long = "from", value_name = "SENDER")]
+    pub from: Option<String>,
+    /// Send later: `2026-12-24 09:00` (local time) or RFC 3339 with an offset.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Only ask LOX24 for parts and price; nothing is sent or charged.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Allow more recipients than `sms.max_recipients` for this send.
+    #[arg(long, value_name = "N")]
+    pub max_recipients: Option<usize>,
+    /// Read national numbers in this country instead of `sms.default_country`.
+    #[arg(long, value_name = "CC")]
+    pub country: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sms-bridge send`.
+pub fn run_send(bridge: Bridge, args: SendArgs) -> anyhow::Result<()> {
+    // Read before any thread starts: the local offset is only reliable then.
+    let local = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let runtime = runtime()?;
+    let draft = Draft {
+        text: args.text,
+        to: args.to,
+        sender_id: args.from,
+        at: args.at,
+        max_recipients: args.max_recipients,
+        country: args.country,
+        idempotency_key: Some(uuid::Uuid::new_v4().to_string()),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let checked = compose::check(&bridge.config, draft, now, local)
+        .map_err(|e| UsageError(format!("{}: {}", e.field, e.message)))?;
+
+    if args.dry_run {
+        return runtime.block_on(dry_run(&bridge, &checked.compose, args.json));
+    }
+    let report = runtime
+        .block_on(crate::send::send(&bridge, checked.compose))
+        .map_err(send_error)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report, local);
+    }
+    let all_ok = report.results.iter().all(|r| {
+        matches!(
+            r.state,
+            crate::journal::DeliveryState::Sent | crate::journal::DeliveryState::Scheduled
+        )
+    });
+    if !all_ok {
+        anyhow::bail!("not every recipient was sent to; see the results above");
+    }
+    Ok(())
+}
+
+async fn dry_run(
+    bridge: &Bridge,
+    compose: &crate::send::Compose,
+    json: bool,
+) -> anyhow::Result<()> {
+    let keyring = bridge.keyring.clone();
+    let (_, credential) = tokio::task::spawn_blocking(move || keyring.active_credential())
+        .await
+        .context("failed to read the key store")??;
+    let mut quotes = Vec::new();
+    for recipient in &compose.recipients {
+        let Ok(phone) = &recipient.phone else {
+            continue;
+        };
+        let request = SmsRequest {
+            sender_id: compose.sender_id.clone(),
+            phone: phone.clone(),
+            text: compose.text.as_str().to_string(),
+            service_code: Some(bridge.config.sms.service_code.clone()),
+            is_unicode: Some(compose.text.encoding().is_unicode()),
+            ..SmsRequest::default()
+        };
+        let reply = bridge.gateway.dry_run(&credential, &request).await?;
+        quotes.push((phone.clone(), reply.value.parts_count, reply.value.price));
+    }
+    let total: f64 = quotes.iter().map(|q| q.2).sum();
+    if json {
+        let results: Vec<_> = quotes
+            .iter()
+            .map(|(phone, parts, price)| serde_json::json!({"phone": phone, "parts": parts, "price": price}))
+            .collect();
+        let value =
+            serde_json::json!({"parts": compose.text.parts(), "total": total, "results": results});
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    for (phone, parts, price) in &quotes {
+        println!("{phone}: {parts} part(s), {price:.3}");
+    }
+    println!(
+        "total {total:.3} for {} recipient(s); nothing was sent",
+        quotes.len()
+    );
+    Ok(())
+}
+
+/// `sms-bridge history`.
+pub fn run_history(bridge: Bridge, json: bool) -> anyhow::Result<()> {
+    let local = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let runtime = runtime()?;
+    let reports = runtime.block_on(async {
+        if let Err(error) = crate::history::reconcile_all(&bridge).await {
+            eprintln!("sms-bridge: warning: open deliveries not reconciled: {error}");
+        }
+        crate::history::history(&bridge).await
+    });
+    let reports = reports.map_err(send_error)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "messages": reports }))?
+        );
+        return Ok(());
+    }
+    if reports.is_empty() {
+        println!("no messages yet");
+    }
+    for report in &reports {
+        print_report(report, local);
+        println!();
+    }
+    Ok(())
+}
+
+fn print_report(report: &Report, local: time::UtcOffset) {
+    let at = time::OffsetDateTime::from_unix_timestamp(report.created_at)
+        .map(|t| compose::shown(t, local))
+        .unwrap_or_default();
+    println!(
+        "message {} from {} at {at}",
+        report.message_id, report.sender_id
+    );
+    if let Some(delivery_at) = report.delivery_at {
+        if let Ok(when) = time::OffsetDateTime::from_unix_timestamp(delivery_at) {
+            println!("scheduled for {}", compose::shown(when, local));
+        }
+    }
+    for result in &report.results {
+        let phone = result.phone.as_deref().unwrap_or("-");
+        let mut line = format!("  {} ({phone}): {}", result.input, result.state.as_str());
+        if let Some(uuid) = &result.uuid {
+            line.push_str(&format!(", LOX24 id {uuid}"));
+        }
+        if let (Some(parts), Some(price)) = (result.parts, result.price) {
+            line.push_str(&format!(", {parts} part(s), {price:.3}"));
+        }
+        if let Some(delivery) = &result.delivery {
+            line.push_str(&format!(", {}", delivery.words));
+        }
+        if let Some(error) = &result.error {
+            line.push_str(&format!(": {}", error.message));
+        }
+        println!("{line}");
+    }
+}
+
+fn send_error(error: SendError) -> anyhow::Error {
+    anyhow::anyhow!("{error}")
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")
+}
