@@ -187,9 +187,8 @@ impl GatewayError {
     /// `callback_data` before it is sent again, or the recipient may get it twice.
     pub fn is_uncertain(&self) -> bool {
         match self {
-            GatewayError::Server { operation, .. } | GatewayError::Unreadable { operation, .. } => {
-                operation.changes_state()
-            }
+            GatewayError::Server { operation, .. } => operation.changes_state(),
+            GatewayError::Unreadable { operation, .. } => operation.changes_state(),
             GatewayError::Timeout { operation, reached }
             | GatewayError::Connection {
                 operation, reached, ..

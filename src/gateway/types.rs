@@ -174,7 +174,7 @@ macro_rules! open_code {
 open_code! {
     /// LOX24's processing status of an SMS (`status_code`).
     StatusCode {
-        New = 0 => "queued at LOX24",
+        New = 0 => "new, not yet handed to the operator",
         HandedOver = 100 => "handed to the mobile operator",
         BlockedDestination = 208 => "blocked destination",
         Maintenance = 400 => "not processed because of maintenance",

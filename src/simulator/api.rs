@@ -132,7 +132,8 @@ pub fn host_allowed(request: &actix_web::dev::ServiceRequest, port: u16) -> bool
 pub fn misdirected() -> HttpResponse {
     HttpResponse::build(StatusCode::MISDIRECTED_REQUEST)
         .insert_header((CONTENT_TYPE, "application/json"))
-        .body(
-            r#"{"detail":"this LOX24 simulator answers only requests addressed to 127.0.0.1 or localhost with its port"}"#,
-        )
+        .body(concat!(
+            r#"{"detail":"this LOX24 simulator answers only requests addressed to "#,
+            r#"127.0.0.1 or localhost with its port"}"#
+        ))
 }

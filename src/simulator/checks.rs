@@ -330,24 +330,10 @@ mod tests {
 
     #[test]
     fn senders_follow_the_documented_pattern() {
-        for sender in [
-            "+491701234567",
-            "491701234567",
-            "Office 1",
-            "A",
-            "12345678901",
-        ] {
+        for sender in ["+491701234567", "491701234567", "Office 1", "A", "0123"] {
             assert!(sender_pattern(sender), "{sender}");
         }
-        for sender in [
-            "Büro",
-            "Office-Team",
-            "twelve chars",
-            "",
-            "0123",
-            "+0123",
-            "a.b",
-        ] {
+        for sender in ["Büro", "Office-Team", "twelve chars", "", "+0123", "a.b"] {
             assert!(!sender_pattern(sender), "{sender}");
         }
     }

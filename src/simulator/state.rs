@@ -927,3 +927,93 @@ fn violation_code(message: &str) -> &'static str {
         "de1e3db3-5ed4-4941-aae4-59f3667cc3a3"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sim() -> (Sim, Arc<AdjustableClock>) {
+        let clock = AdjustableClock::frozen(1_000_000);
+        let sim = Sim::new(&[SimAccount::new("1234567", "key")], clock.clone());
+        (sim, clock)
+    }
+
+    fn request(method: &str, path: &str, token: &str, body: &str) -> Incoming {
+        Incoming {
+            method: method.to_string(),
+            path: path.to_string(),
+            query: String::new(),
+            headers: vec![("x-lox24-auth-token".to_string(), token.to_string())],
+            body: body.as_bytes().to_vec(),
+            ip: IpAddr::from([127, 0, 0, 1]),
+            ld: false,
+        }
+    }
+
+    fn rule(method: Option<&str>, times: Option<u32>) -> Misbehaviour {
+        Misbehaviour {
+            action: Action::Status,
+            method: method.map(str::to_string),
+            path: Some("/me".to_string()),
+            delay_ms: 0,
+            status: Some(503),
+            process: false,
+            times,
+        }
+    }
+
+    #[test]
+    fn rules_match_method_and_path_and_run_out() {
+        let (sim, _) = sim();
+        sim.misbehave(rule(Some("POST"), Some(2)));
+        sim.misbehave(rule(None, None));
+        let mut inner = sim.lock();
+        assert_eq!(inner.take_rule("GET", "/sms"), None);
+        assert_eq!(inner.take_rule("post", "/me").unwrap().times, Some(2));
+        assert_eq!(inner.take_rule("POST", "/me").unwrap().times, Some(1));
+        assert_eq!(inner.take_rule("POST", "/me").unwrap().times, None);
+        assert_eq!(inner.take_rule("GET", "/me").unwrap().times, None);
+        assert_eq!(inner.rules.len(), 1);
+    }
+
+    #[test]
+    fn the_fourth_bad_request_in_a_minute_is_answered_and_then_blocks() {
+        let (sim, _) = sim();
+        let statuses: Vec<u16> = (0..5)
+            .map(|_| {
+                sim.handle(&request("GET", "/me", "1234567:wrong", ""))
+                    .status
+            })
+            .collect();
+        assert_eq!(statuses, [401, 401, 401, 401, 429]);
+        assert_eq!(
+            sim.handle(&request("GET", "/me", "1234567:key", "")).status,
+            429
+        );
+        sim.clear_blocks();
+        assert_eq!(
+            sim.handle(&request("GET", "/me", "1234567:key", "")).status,
+            200
+        );
+    }
+
+    #[test]
+    fn a_scheduled_message_moves_on_only_after_its_delivery_time() {
+        let (sim, clock) = sim();
+        let body = r#"{"sender_id":"Office","phone":"+491701234567","text":"x",
+            "delivery_at":1000100,"is_text_deleted":true}"#;
+        let created = sim.handle(&request("POST", "/sms", "1234567:key", body));
+        assert_eq!(created.status, 201);
+
+        clock.advance(100);
+        assert_eq!(sim.messages()[0]["status_code"], 0);
+        clock.advance(HAND_OVER_S);
+        assert_eq!(sim.messages()[0]["status_code"], 100);
+        clock.advance(REPORT_S);
+        let delivered = &sim.messages()[0];
+        assert_eq!(
+            (delivered["dlr_code"].as_i64(), delivered["text"].as_str()),
+            (Some(1), Some(""))
+        );
+    }
+}

@@ -3,6 +3,10 @@
 //! started here is stopped when the fixture is dropped.
 #![allow(dead_code)]
 
+mod sim;
+#[allow(unused_imports)]
+pub use sim::*;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
