@@ -192,3 +192,106 @@ pub fn read_all(mut reader: impl Read) -> String {
     let _ = reader.read_to_string(&mut text);
     text
 }
+
+/// `sms-bridge simulator` as a separate process, as a bridge under test would reach LOX24.
+pub struct SimProcess {
+    pub url: String,
+    child: Child,
+}
+
+impl SimProcess {
+    /// Starts the simulator on a free port with these `CLIENT_ID:KEY` accounts.
+    pub fn start(accounts: &[&str]) -> SimProcess {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut command = command(dir.path());
+        command.arg("simulator");
+        for account in accounts {
+            command.arg("--account").arg(account);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let url = first
+            .strip_prefix("simulator listening on ")
+            .unwrap_or_else(|| panic!("simulator did not start: {first:?}"))
+            .to_string();
+        std::thread::spawn(move || for _ in lines {});
+        SimProcess { url, child }
+    }
+
+    /// The environment that points a bridge at this simulator with the file key store.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SMS_BRIDGE_GATEWAY__URL", self.url.clone()),
+            ("SMS_BRIDGE_CREDENTIALS__STORE", "file".to_string()),
+        ]
+    }
+
+    /// Every LOX24 request the simulator has seen.
+    pub async fn requests(&self) -> Vec<serde_json::Value> {
+        self.get("/_sim/requests")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The LOX24 requests with this method and path.
+    pub async fn count(&self, method: &str, path: &str) -> usize {
+        let requests = self.requests().await;
+        requests
+            .iter()
+            .filter(|r| r["method"] == method && r["path"] == path)
+            .count()
+    }
+
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        let response = http()
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> u16 {
+        let url = format!("{}{path}", self.url);
+        http()
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the binary with `env` and `stdin`, returning the output.
+pub fn run_with(data_dir: &Path, env: &[(&str, String)], args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = command(data_dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run sms-bridge");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    input.write_all(stdin.as_bytes()).expect("write stdin");
+    drop(input);
+    child.wait_with_output().expect("sms-bridge finishes")
+}
