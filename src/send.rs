@@ -173,7 +173,13 @@ pub async fn send(bridge: &Bridge, compose: Compose) -> Result<Report, SendError
         .filter(|d| d.state == DeliveryState::Pending)
         .cloned()
         .collect();
-    let concurrency = bridge.config.gateway.concurrency;
+    // More requests than the guard admits at once would only queue inside the gateway,
+    // after they had passed the batch's stop check.
+    let concurrency = bridge
+        .config
+        .gateway
+        .concurrency
+        .min(crate::guard::MAX_REJECTIONS);
     futures_util::stream::iter(pending.iter().map(|d| batch.deliver(d)))
         .buffer_unordered(concurrency)
         .collect::<Vec<()>>()

@@ -60,14 +60,56 @@ pub struct Bridge {
 impl Bridge {
     /// Starts `serve` on a free port and waits until it says it is listening.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Bridge {
+        Bridge::start_with_env(data_dir, extra, &[])
+    }
+
+    /// Starts `serve` with extra environment variables (e.g. `SMS_BRIDGE_GATEWAY__URL`).
+    pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Bridge {
         let port = free_port();
         let mut command = command(data_dir);
+        command.envs(env.iter().copied());
         command
             .arg("serve")
             .arg("--port")
             .arg(port.to_string())
             .args(extra);
         Bridge::spawn(command, port, data_dir)
+    }
+
+    /// Kills the bridge at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Calls an `/api` route with the page token; returns status and JSON body.
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let token = page_token(self).await;
+        let mut request = self
+            .client()
+            .request(method, self.url(path))
+            .header("X-SMS-Bridge-Token", token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the bridge answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
     }
 
     pub fn spawn(mut command: Command, port: u16, data_dir: &Path) -> Bridge {
