@@ -675,10 +675,10 @@ async fn a_stalled_tls_handshake_is_closed() {
         matches!(read, Ok(0)) || read.is_err_and(|e| e.kind() == ErrorKind::ConnectionReset),
         "the server closes the connection"
     );
+    let elapsed = started.elapsed();
     assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
+        elapsed > Duration::from_secs(2) && elapsed < Duration::from_secs(10),
+        "closed after {elapsed:?}, not at the handshake timeout"
     );
     assert_eq!(target.upstream_count().await, before);
 }
@@ -720,7 +720,10 @@ async fn headers_sent_byte_by_byte_are_cut_off() {
     };
     assert!(closed, "the server waited for all {} bytes", head.len());
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(
+        elapsed > Duration::from_secs(2) && elapsed < Duration::from_secs(10),
+        "closed after {elapsed:?}, not at the head timeout"
+    );
     let answer = String::from_utf8_lossy(&answer);
     assert!(
         answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
