@@ -41,6 +41,16 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     restrict(dir, 0o700)
 }
 
+/// Creates an empty owner-only file at `path` unless one is there, so that a library which
+/// creates the file and its companions (SQLite's `-wal` and `-shm` take the main file's
+/// permissions) never makes them readable by others, not even for a moment.
+pub fn create_private_file(path: &Path) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    set_mode(&mut options, Access::OwnerOnly);
+    options.open(path).map(drop)
+}
+
 /// Holds an exclusive lock on `path` (created if missing) until dropped; other processes
 /// asking for the same lock wait.
 pub fn lock_exclusive(path: &Path) -> io::Result<fs::File> {

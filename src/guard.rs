@@ -200,13 +200,8 @@ impl Guard {
             crate::fsutil::create_private_dir(&self.dir)
                 .map_err(|e| failed("create", &self.dir, e))?;
         }
-        let lock = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| failed("open", &lock_path, e))?;
-        fs4::fs_std::FileExt::lock_exclusive(&lock).map_err(|e| failed("lock", &lock_path, e))?;
+        let _lock =
+            crate::fsutil::lock_exclusive(&lock_path).map_err(|e| failed("lock", &lock_path, e))?;
 
         let (mut memory, readable) =
             read_memory(&memory_path).map_err(|e| failed("read", &memory_path, e))?;
@@ -219,7 +214,7 @@ impl Guard {
             write_atomic(&memory_path, &bytes, Access::OwnerOnly)
                 .map_err(|e| failed("write", &memory_path, e))?;
         }
-        // The lock is released when `lock` is closed here.
+        // The lock is released when `_lock` is closed here.
         Ok(result)
     }
 }

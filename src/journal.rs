@@ -123,6 +123,10 @@ impl Journal {
             path: path.clone(),
             cause: e.to_string(),
         };
+        crate::fsutil::create_private_file(&file).map_err(|e| JournalError {
+            path: path.clone(),
+            cause: e.to_string(),
+        })?;
         let db = Connection::open(&file).map_err(fail)?;
         db.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
         db.pragma_update(None, "journal_mode", "WAL")

@@ -464,9 +464,18 @@ impl RecipientList {
     }
 }
 
-/// Splits each of `inputs` at commas, semicolons, line breaks and tabs, normalises every
-/// entry and drops an entry whose number an earlier entry already has. Empty entries
-/// (a trailing comma, a blank line) are skipped.
+/// The entries in pasted lists: each of `inputs` split at commas, semicolons, line breaks
+/// and tabs, trimmed, empty ones (a trailing comma, a blank line) skipped.
+pub fn entries<'a>(inputs: impl IntoIterator<Item = &'a str>) -> impl Iterator<Item = &'a str> {
+    inputs
+        .into_iter()
+        .flat_map(|input| input.split([',', ';', '\n', '\r', '\t']))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+}
+
+/// Normalises each of the [`entries`] in `inputs` and drops an entry whose number an
+/// earlier entry already has.
 pub fn parse_recipients<'a>(
     inputs: impl IntoIterator<Item = &'a str>,
     country: DefaultCountry,
@@ -477,13 +486,8 @@ pub fn parse_recipients<'a>(
     };
     // Each number already taken, with the entry as typed that brought it.
     let mut seen: HashMap<PhoneNumber, String> = HashMap::new();
-    let entries = inputs
-        .into_iter()
-        .flat_map(|input| input.split([',', ';', '\n', '\r', '\t']))
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty());
 
-    for input in entries {
+    for input in entries(inputs) {
         let recipient = match PhoneNumber::parse(input, country) {
             Ok(Normalised { number, warnings }) => {
                 if let Some(first) = seen.get(&number) {

@@ -99,6 +99,8 @@ impl Identity {
 
 /// Loads the CA and the leaf, creating or replacing whatever is missing, broken or due.
 pub fn ensure(data_dir: &Path, now: OffsetDateTime) -> anyhow::Result<Identity> {
+    crate::fsutil::create_private_dir(data_dir)
+        .with_context(|| format!("failed to create data dir {}", data_dir.display()))?;
     let paths = Paths::new(data_dir);
     let ca = match load_ca(&paths, now) {
         Ok(ca) => ca,

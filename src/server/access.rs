@@ -3,8 +3,18 @@
 //!
 //! The token lives in `<data dir>/api-token`, readable only by the user. The bridge writes
 //! it into the pages it serves; a page of another origin cannot read those pages, so it
-//! cannot learn the token. Origin and content-type rules for state-changing routes are
-//! here too, so every later route sits behind the same checks.
+//! cannot learn the token. Origin and content-type rules are here too, so every later
+//! route sits behind the same checks.
+//!
+//! No `/api` answer carries a CORS header, and no preflight is ever granted: not CORS, not
+//! Private or Local Network Access (`Access-Control-Request-Private-Network`,
+//! `-Local-Network`). The pane and its API share one origin, so the pane never needs
+//! one; an `OPTIONS` request gets the same refusal as any request without the token. The
+//! pages need none either: Chromium asks the user, not the bridge, before a public page
+//! such as Outlook on the web may frame a page from localhost.
+//!
+//! What the token does not stop: a program on this machine, under any user account, can
+//! load a page over loopback and read the token from it, as a browser does.
 
 use std::path::Path;
 
@@ -109,8 +119,8 @@ pub async fn host_guard(
         .map_into_right_body())
 }
 
-/// Requires the per-install token, and for state-changing methods a JSON body and (when
-/// the browser sends one) the bridge's own Origin.
+/// Requires the bridge's own Origin and a same-origin fetch (when the browser says so),
+/// the per-install token, and for state-changing methods a JSON body.
 pub async fn api_guard(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -139,6 +149,8 @@ fn check_api_request(request: &ServiceRequest) -> Result<(), ApiError> {
         .app_data::<web::Data<State>>()
         .ok_or_else(|| ApiError::new(Kind::Internal, "internal", "server state is missing"))?;
 
+    check_origin(request, state.port)?;
+
     let presented = request
         .headers()
         .get(TOKEN_HEADER)
@@ -155,17 +167,6 @@ fn check_api_request(request: &ServiceRequest) -> Result<(), ApiError> {
     if !changes_state(request.method()) {
         return Ok(());
     }
-    if let Some(origin) = request.headers().get(header::ORIGIN) {
-        let own = allowed_hosts(state.port).map(|host| format!("https://{host}"));
-        let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
-        if !own.contains(&origin) {
-            return Err(ApiError::new(
-                Kind::Forbidden,
-                "foreign_origin",
-                "requests from other web pages are refused",
-            ));
-        }
-    }
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -179,6 +180,33 @@ fn check_api_request(request: &ServiceRequest) -> Result<(), ApiError> {
             "json_required",
             "send the request body as application/json",
         ));
+    }
+    Ok(())
+}
+
+/// Refuses what a browser marks as coming from another page: a foreign `Origin`, or a
+/// `Sec-Fetch-Site` other than `same-origin` (`none` is the user typing the address).
+/// Clients that are not browsers send neither header.
+fn check_origin(request: &ServiceRequest, port: u16) -> Result<(), ApiError> {
+    let refused = || {
+        ApiError::new(
+            Kind::Forbidden,
+            "foreign_origin",
+            "requests from other web pages are refused",
+        )
+    };
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let own = allowed_hosts(port).map(|host| format!("https://{host}"));
+        let origin = origin.to_str().unwrap_or("").to_ascii_lowercase();
+        if !own.contains(&origin) {
+            return Err(refused());
+        }
+    }
+    if let Some(site) = request.headers().get("Sec-Fetch-Site") {
+        let site = site.to_str().unwrap_or("");
+        if !["same-origin", "none"].contains(&site) {
+            return Err(refused());
+        }
     }
     Ok(())
 }

@@ -33,6 +33,8 @@ pub enum Kind {
     Forbidden,
     /// No such route or record: 404.
     NotFound,
+    /// The client sent the request too slowly: 408.
+    RequestTimeout,
     /// The body is not JSON: 415.
     UnsupportedMediaType,
     /// The body is too large: 413.
@@ -121,6 +123,7 @@ impl ResponseError for ApiError {
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,

@@ -56,6 +56,7 @@ pub async fn add(
     body: web::Json<AddKey>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    check_label(&body.label)?;
     let configured = state.bridge.config.account.client_id.clone();
     let entered = if body.is_password {
         parse_password_entry(&body.key, body.client_id.as_deref(), configured.as_deref())
@@ -149,6 +150,22 @@ pub async fn verify(
     Ok(no_store().json(serde_json::json!({
         "key": KeyView::new(&record, records.active.as_deref()),
     })))
+}
+
+/// The longest label, in characters.
+const LABEL_MAX: usize = 64;
+
+/// A label is shown in lists and named in log lines: one short line.
+fn check_label(label: &str) -> Result<(), ApiError> {
+    if label.chars().count() <= LABEL_MAX && !label.chars().any(char::is_control) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        Kind::BadRequest,
+        "invalid_label",
+        format!("the label must be one line of at most {LABEL_MAX} characters"),
+    )
+    .on_field("label"))
 }
 
 fn setup_error(error: SetupError) -> ApiError {

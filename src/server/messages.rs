@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::State;
 use super::error::{ApiError, Kind};
+use super::limits;
 use crate::compose::{self, Draft, DraftError};
 use crate::gateway::SmsRequest;
 use crate::history::{self, HistoryError};
@@ -41,6 +42,7 @@ pub struct PreviewBody {
 
 /// `POST /api/sms/preview`: encoding, parts and the GSM-safe rewrite of a text.
 pub async fn preview(body: web::Json<PreviewBody>) -> Result<HttpResponse, ApiError> {
+    limits::check_text(&body.text)?;
     let text = SmsText::parse(&body.text)
         .map_err(|e| ApiError::new(Kind::BadRequest, e.code(), e.to_string()).on_field("text"))?;
     Ok(no_store().json(Preview::of(&text)))
@@ -61,10 +63,7 @@ pub async fn recipients(
     body: web::Json<RecipientsBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let total: usize = body.to.iter().map(String::len).sum();
-    if body.to.len() > compose::RECIPIENT_CEILING || total > 64 * 1024 {
-        return Err(too_many());
-    }
+    limits::check_recipient_entries(&body.to)?;
     let country =
         compose::country(&state.bridge.config, body.country.as_deref()).map_err(draft_error)?;
     let list = crate::phone::parse_recipients(body.to.iter().map(String::as_str), country);
@@ -88,8 +87,11 @@ pub struct SendBody {
 }
 
 impl SendBody {
-    fn draft(self, idempotency_key: Option<String>) -> Draft {
-        Draft {
+    /// The draft, once text and recipients are small enough to be read at all.
+    fn draft(self, idempotency_key: Option<String>) -> Result<Draft, ApiError> {
+        limits::check_text(&self.text)?;
+        limits::check_recipient_entries(&self.to)?;
+        Ok(Draft {
             text: self.text,
             to: self.to,
             sender_id: self.sender_id,
@@ -97,7 +99,7 @@ impl SendBody {
             max_recipients: self.max_recipients,
             country: self.country,
             idempotency_key,
-        }
+        })
     }
 }
 
@@ -109,7 +111,7 @@ pub async fn send(
     body: web::Json<SendBody>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&request)?;
-    let checked = check(&state, body.into_inner().draft(key))?;
+    let checked = check(&state, body.into_inner().draft(key)?)?;
     let report = send::send(&state.bridge, checked.compose)
         .await
         .map_err(send_error)?;
@@ -122,7 +124,7 @@ pub async fn quote(
     state: web::Data<State>,
     body: web::Json<SendBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let checked = check(&state, body.into_inner().draft(None))?;
+    let checked = check(&state, body.into_inner().draft(None)?)?;
     let keyring = state.bridge.keyring.clone();
     let (_, credential) = web::block(move || keyring.active_credential())
         .await
@@ -226,18 +228,6 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 fn draft_error(error: DraftError) -> ApiError {
     ApiError::new(Kind::BadRequest, error.code, error.message).on_field(error.field)
-}
-
-fn too_many() -> ApiError {
-    ApiError::new(
-        Kind::BadRequest,
-        "too_many_recipients",
-        format!(
-            "at most {} recipients per request",
-            compose::RECIPIENT_CEILING
-        ),
-    )
-    .on_field("to")
 }
 
 fn send_error(error: SendError) -> ApiError {

@@ -1,11 +1,13 @@
 //! `sms-bridge serve`: the HTTPS server on 127.0.0.1 and ::1. This file owns start-up
 //! (data dir, certificates, token, sockets) and shutdown; the route table is in
-//! [`routes`], the access checks in [`access`], the pane's files in [`assets`].
+//! [`routes`], the access checks in [`access`], sizes, rates and timeouts in [`limits`],
+//! the pane's files in [`assets`].
 
 pub mod access;
 pub mod assets;
 pub mod error;
 pub mod keys;
+pub mod limits;
 pub mod messages;
 pub mod routes;
 
@@ -14,6 +16,7 @@ use std::net::{Ipv6Addr, SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::Arc;
 
+use actix_web::http::KeepAlive;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
@@ -30,6 +33,7 @@ const SHUTDOWN_GRACE_S: u64 = 4;
 pub struct State {
     pub port: u16,
     pub token: ApiToken,
+    pub limits: limits::RateLimits,
     pub web: assets::Source,
     pub bridge: Arc<Bridge>,
 }
@@ -58,6 +62,7 @@ pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         let state = web::Data::new(State {
             port,
             token,
+            limits: limits::RateLimits::new(std::time::Instant::now()),
             web,
             bridge: bridge.clone(),
         });
@@ -67,6 +72,13 @@ pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
                 .app_data(state.clone())
                 .configure(routes::configure)
         })
+        .workers(limits::WORKERS)
+        .max_connections(limits::CONNECTIONS_PER_WORKER)
+        .max_connection_rate(limits::HANDSHAKES_PER_WORKER)
+        .tls_handshake_timeout(limits::TLS_HANDSHAKE_TIMEOUT)
+        .client_request_timeout(limits::REQUEST_HEAD_TIMEOUT)
+        .client_disconnect_timeout(limits::DISCONNECT_TIMEOUT)
+        .keep_alive(KeepAlive::Disabled)
         .shutdown_timeout(SHUTDOWN_GRACE_S)
         .disable_signals();
         for listener in listeners {
@@ -104,6 +116,7 @@ async fn open_bridge(
         return Ok((Arc::new(Bridge::open(config, false)?), None));
     }
     let simulator = crate::sandbox::start().await?;
+    tracing::info!("sandbox simulator at {}", simulator.base_url());
     let config = crate::sandbox::config(config, simulator.base_url())?;
     tracing::warn!(
         "SANDBOX: no SMS is delivered; data in {}",

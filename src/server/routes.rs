@@ -12,11 +12,13 @@ use serde::Serialize;
 use super::State;
 use super::access::{api_guard, host_guard};
 use super::error::{ApiError, Kind};
+use super::limits::{self, JSON_LIMIT, body_deadline, rate_limit};
 use super::{assets, keys, messages};
 use crate::manifest::{Format, ManifestSettings};
 
 /// Every route. The Host guard wraps all of them; the token guard wraps `/api` except
-/// `/api/health`, which the installer and monitoring call without a page.
+/// `/api/health`, which the installer and monitoring call without a page. Inside the token
+/// guard, the request rate and the body's time are limited.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.app_data(json_config()).service(
         web::scope("")
@@ -25,6 +27,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .route("/api/health", web::get().to(health))
             .service(
                 web::scope("/api")
+                    .wrap(from_fn(body_deadline))
+                    .wrap(from_fn(rate_limit))
                     .wrap(from_fn(api_guard))
                     .route("/status", web::get().to(keys::status))
                     .route("/keys", web::get().to(keys::list))
@@ -47,9 +51,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
     );
 }
 
-/// The most a JSON body may carry; a message with fifty recipients needs a few KiB.
-const JSON_LIMIT: usize = 64 * 1024;
-
 /// JSON bodies: a size limit, and errors in the API's own shape.
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
@@ -70,6 +71,13 @@ fn json_config() -> web::JsonConfig {
                 ),
                 JsonPayloadError::Deserialize(cause) => {
                     ApiError::new(Kind::BadRequest, "invalid_json", json_problem(cause))
+                }
+                JsonPayloadError::Payload(cause) if limits::is_body_timeout(cause) => {
+                    ApiError::new(
+                        Kind::RequestTimeout,
+                        "body_timeout",
+                        "the request body did not arrive in time",
+                    )
                 }
                 other => ApiError::new(
                     Kind::BadRequest,

@@ -11,8 +11,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_sms-bridge");
 
@@ -55,6 +55,8 @@ pub struct Bridge {
     pub data_dir: PathBuf,
     child: Option<Child>,
     stderr: mpsc::Receiver<String>,
+    /// Every stderr line received so far, whoever asked for it.
+    seen: Mutex<Vec<String>>,
 }
 
 impl Bridge {
@@ -142,6 +144,7 @@ impl Bridge {
             data_dir: data_dir.to_path_buf(),
             child: Some(child),
             stderr: stderr_rx,
+            seen: Mutex::new(Vec::new()),
         };
         loop {
             match ready_rx.recv_timeout(Duration::from_secs(30)) {
@@ -174,13 +177,63 @@ impl Bridge {
         client_trusting(&self.ca_pem())
     }
 
-    /// Everything the bridge wrote on stderr so far.
+    /// What the bridge wrote on stderr since the last call.
     pub fn stderr_lines(&self) -> Vec<String> {
-        self.stderr.try_iter().collect()
+        let new: Vec<String> = self.stderr.try_iter().collect();
+        self.seen.lock().unwrap().extend(new.iter().cloned());
+        new
+    }
+
+    /// Everything the bridge wrote on stderr so far.
+    pub fn all_stderr_lines(&self) -> Vec<String> {
+        self.stderr_lines();
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// The first stderr line containing `needle`, waiting up to ten seconds for it.
+    pub fn log_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            self.stderr_lines();
+            if let Some(line) = self
+                .seen
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return line.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => self.seen.lock().unwrap().push(line),
+                Err(_) => panic!("no log line with {needle:?}"),
+            }
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` of the simulator inside `serve --sandbox`.
+    pub fn simulator_url(&self) -> String {
+        let line = self.log_line("sandbox simulator at ");
+        let (_, url) = line.split_once("sandbox simulator at ").unwrap();
+        url.trim().to_string()
     }
 
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()
+    }
+
+    /// Sends SIGTERM, waits for the exit and returns every line the bridge wrote on stderr.
+    pub fn stop_with_stderr(mut self) -> Vec<String> {
+        let mut child = self.child.take().expect("running");
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGTERM);
+        }
+        child.wait().expect("wait for the bridge");
+        let mut lines = self.seen.lock().unwrap().clone();
+        // The reader thread ends at the end of the pipe, which the exit closes.
+        lines.extend(self.stderr.iter());
+        lines
     }
 
     /// Sends SIGTERM and waits for the exit.
