@@ -70,6 +70,20 @@ impl Bridge {
         Bridge::spawn(command, port, data_dir)
     }
 
+    /// Starts `serve` on a free port with this environment added, e.g. a simulator's
+    /// [`SimProcess::env`].
+    pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, String)]) -> Bridge {
+        let port = free_port();
+        let mut command = command(data_dir);
+        command
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .arg("serve")
+            .arg("--port")
+            .arg(port.to_string())
+            .args(extra);
+        Bridge::spawn(command, port, data_dir)
+    }
+
     pub fn spawn(mut command: Command, port: u16, data_dir: &Path) -> Bridge {
         let mut child = command
             .stdout(Stdio::piped())
@@ -130,6 +144,39 @@ impl Bridge {
     /// An HTTPS client that trusts only this bridge's CA.
     pub fn client(&self) -> reqwest::Client {
         client_trusting(&self.ca_pem())
+    }
+
+    /// Calls `/api…` with the page token (and `body` as JSON, if any). Returns the status
+    /// and the answer as JSON (null when empty, a string when it is not JSON).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let token = page_token(self).await;
+        let mut request = self
+            .client()
+            .request(method, self.url(path))
+            .header("X-SMS-Bridge-Token", token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the bridge answers");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("the answer arrives whole");
+        let value = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+            })
+        };
+        (status, value)
     }
 
     /// Everything the bridge wrote on stderr so far.
