@@ -395,6 +395,35 @@ async fn a_password_in_the_environment_is_stored_and_the_variable_must_go() {
 }
 
 #[tokio::test]
+async fn a_config_password_that_lox24_rejects_is_not_sent_again() {
+    let sim = SimProcess::start(&[&account(API_KEY)]);
+    let mut env = sim.env();
+    env.push(("SMS_BRIDGE_ACCOUNT__CLIENT_ID", CLIENT.to_string()));
+    env.push(("SMS_BRIDGE_ACCOUNT__PASSWORD", PASSWORD.to_string()));
+    let dir = temp();
+
+    let first = run_with(dir.path(), &env, &["status"], "");
+    let said = words(&first);
+    assert_eq!(exit(&first), 0, "{said}");
+    assert!(said.contains("LOX24 rejected the API key"), "{said}");
+    assert_eq!(sim.count("GET", "/me").await, 1);
+
+    for args in [&["status"][..], &["key", "list"], &["status", "--json"]] {
+        let again = run_with(dir.path(), &env, args, "");
+        let said = words(&again);
+        assert_eq!(exit(&again), 0, "{args:?}: {said}");
+        assert!(said.contains("rejected"), "{args:?}: {said}");
+        assert!(!said.contains(PASSWORD), "{said}");
+    }
+    assert_eq!(
+        sim.count("GET", "/me").await,
+        1,
+        "a key LOX24 rejected is never sent again"
+    );
+    assert!(stored_keys(dir.path()).is_empty());
+}
+
+#[tokio::test]
 async fn a_config_password_without_a_client_id_exits_2_naming_the_fix() {
     let sim = SimProcess::start(&[&account(&md5hex(PASSWORD))]);
     let dir = temp();
