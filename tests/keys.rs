@@ -692,6 +692,19 @@ async fn a_pasted_key_is_trimmed_and_the_user_is_told() {
         "{}",
         seen[0]
     );
+
+    let clean = key_add(
+        temp().path(),
+        &sim.env(),
+        &[],
+        &format!("{CLIENT}:{API_KEY}\n"),
+    );
+    assert_eq!(exit(&clean), 0, "{}", words(&clean));
+    assert!(
+        !words(&clean).contains("removed"),
+        "the end of the line is no stray character: {}",
+        words(&clean)
+    );
 }
 
 #[tokio::test]

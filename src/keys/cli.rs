@@ -330,6 +330,14 @@ fn read_secret(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
         .lock()
         .read_line(&mut line)
         .context("failed to read standard input")?;
+    // The line break that ends the line is not part of what the user pasted.
+    let end = line
+        .strip_suffix("\r\n")
+        .or(line.strip_suffix('\n'))
+        .map(str::len);
+    if let Some(end) = end {
+        line.truncate(end);
+    }
     Ok(line)
 }
 
