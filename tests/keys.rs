@@ -386,6 +386,8 @@ async fn a_password_in_the_environment_is_stored_and_the_variable_must_go() {
             .unwrap()
             .contains("SMS_BRIDGE_ACCOUNT__PASSWORD")
     );
+    let action = still["action"].as_str().unwrap();
+    assert!(action.contains("the key derived from it is in the key store"));
     assert_eq!(
         sim.count("GET", "/me").await,
         1,
@@ -421,6 +423,11 @@ async fn a_config_password_that_lox24_rejects_is_not_sent_again() {
         "a key LOX24 rejected is never sent again"
     );
     assert!(stored_keys(dir.path()).is_empty());
+    let status = status_json(dir.path(), &env);
+    let still = warning(&status, "password_in_config").expect("password_in_config");
+    let action = still["action"].as_str().unwrap();
+    assert!(!action.contains("is in the key store"), "{action}");
+    assert!(action.contains("sms-bridge key add"), "{action}");
 }
 
 #[tokio::test]
