@@ -172,6 +172,19 @@ async fn an_account_password_is_stored_only_as_its_derived_key() {
     let action = legacy["action"].as_str().unwrap();
     assert!(action.contains("Settings → API Settings"), "{action}");
 
+    let serving = Bridge::start_with_env(cli_dir.path(), &[], &env);
+    let mut logged = Vec::new();
+    for _ in 0..50 {
+        logged.extend(serving.stderr_lines());
+        if logged.iter().any(|line| line.contains("legacy_password")) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let line = logged.iter().find(|line| line.contains("legacy_password"));
+    assert!(line.is_some_and(|l| l.contains("WARN")), "{logged:?}");
+    drop(serving);
+
     let api_dir = temp();
     let bridge = Bridge::start_with_env(api_dir.path(), &[], &env);
     let body = json!({"key": PASSWORD, "client_id": CLIENT, "is_password": true});
