@@ -134,13 +134,24 @@ pub fn status(inputs: &Inputs<'_>) -> Status {
         ));
     }
     if inputs.config.account.password.is_some() {
+        let migrated = inputs
+            .records
+            .keys
+            .iter()
+            .any(|key| key.origin == Origin::AccountPassword);
+        let action = if migrated {
+            "remove account.password from there; the key derived from it is in the key store"
+        } else {
+            "remove account.password from there and add an API key with `sms-bridge key add`; \
+             no key derived from this password could be stored"
+        };
         warnings.push(warning(
             "password_in_config",
             &format!(
                 "the LOX24 account password is still in the settings ({})",
                 inputs.config.origin("account.password")
             ),
-            "remove account.password from there; the key derived from it is in the key store",
+            action,
         ));
     }
     if let Some(expires) = inputs

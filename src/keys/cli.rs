@@ -48,7 +48,7 @@ pub enum KeyCommand {
 }
 
 /// `sms-bridge key …`.
-pub fn run_key(bridge: Bridge, command: KeyCommand) -> anyhow::Result<()> {
+pub fn run_key(mut bridge: Bridge, command: KeyCommand) -> anyhow::Result<()> {
     let runtime = runtime()?;
     let now = now();
     match command {
@@ -102,7 +102,7 @@ pub fn run_key(bridge: Bridge, command: KeyCommand) -> anyhow::Result<()> {
             Ok(())
         }
         KeyCommand::List { json } => {
-            migrate(&bridge, &runtime)?;
+            migrate(&mut bridge, &runtime, json)?;
             let records = bridge.keyring.records()?;
             if json {
                 let active = records.active.as_deref();
@@ -179,9 +179,9 @@ pub fn run_key(bridge: Bridge, command: KeyCommand) -> anyhow::Result<()> {
 }
 
 /// `sms-bridge status [--json]`.
-pub fn run_status(bridge: Bridge, json: bool) -> anyhow::Result<()> {
+pub fn run_status(mut bridge: Bridge, json: bool) -> anyhow::Result<()> {
     let runtime = runtime()?;
-    migrate(&bridge, &runtime)?;
+    migrate(&mut bridge, &runtime, json)?;
     let status = bridge.status()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&status)?);
@@ -191,8 +191,21 @@ pub fn run_status(bridge: Bridge, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Moves a password from old settings into the store, reporting what happened.
-pub fn migrate(bridge: &Bridge, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+/// Moves a password from old settings into the store, reporting what happened on stdout,
+/// or on stderr when stdout carries JSON. Once the password is out of the config file,
+/// this run's status no longer warns that it is there.
+pub fn migrate(
+    bridge: &mut Bridge,
+    runtime: &tokio::runtime::Runtime,
+    json: bool,
+) -> anyhow::Result<()> {
+    let report = |text: String| {
+        if json {
+            eprintln!("sms-bridge: {text}");
+        } else {
+            println!("{text}");
+        }
+    };
     let migration = runtime.block_on(legacy::migrate_config_password(
         &bridge.config,
         bridge.keyring.clone(),
@@ -203,14 +216,15 @@ pub fn migrate(bridge: &Bridge, runtime: &tokio::runtime::Runtime) -> anyhow::Re
         Ok(None) => {}
         Ok(Some(migration)) => {
             if migration.stored_now {
-                println!(
+                report(format!(
                     "moved the account password from the settings into the key store as {}",
                     describe(&migration.record)
-                );
+                ));
             }
             match migration.cleanup {
                 Cleanup::Removed(path) => {
-                    println!("removed the password from {}", path.display());
+                    report(format!("removed the password from {}", path.display()));
+                    bridge.config.account.password = None;
                 }
                 Cleanup::Manual(instruction) => eprintln!("sms-bridge: warning: {instruction}"),
             }
@@ -316,6 +330,14 @@ fn read_secret(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
         .lock()
         .read_line(&mut line)
         .context("failed to read standard input")?;
+    // The line break that ends the line is not part of what the user pasted.
+    let end = line
+        .strip_suffix("\r\n")
+        .or(line.strip_suffix('\n'))
+        .map(str::len);
+    if let Some(end) = end {
+        line.truncate(end);
+    }
     Ok(line)
 }
 

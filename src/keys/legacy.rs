@@ -98,7 +98,10 @@ pub async fn migrate_config_password(
                 entered,
                 origin: Origin::AccountPassword,
             };
-            let added = setup::add(keyring, gateway, new, now).await?;
+            // The same id on every run, so that once LOX24 rejected the derived key the
+            // guard refuses it instead of sending it again at each start or `status`.
+            let probe_id = format!("config-password-{client_id}-{}", derived.last4());
+            let added = setup::add_as(keyring, gateway, new, probe_id, now).await?;
             tracing::warn!(
                 "keys: moved account.password from {origin} into the key store as key '{}'",
                 added.record.label

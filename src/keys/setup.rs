@@ -67,6 +67,20 @@ pub async fn add(
     new: NewKey,
     now: i64,
 ) -> Result<Added, SetupError> {
+    let probe_id = format!("new-{}", uuid::Uuid::new_v4());
+    add_as(keyring, gateway, new, probe_id, now).await
+}
+
+/// The same, with the id under which the lockout guard remembers a rejection. A fresh id
+/// (as [`add`] uses) lets the user try a key they typed again; a fixed id makes the guard
+/// refuse, without a request, a secret that LOX24 rejected before.
+pub async fn add_as(
+    keyring: Arc<Keyring>,
+    gateway: &Gateway,
+    new: NewKey,
+    probe_id: String,
+    now: i64,
+) -> Result<Added, SetupError> {
     let secret = match new.origin {
         Origin::AccountPassword => legacy_key_from_password(&new.entered.secret),
         Origin::ApiKey => new.entered.secret.clone(),
@@ -77,7 +91,7 @@ pub async fn add(
         new.label.clone()
     };
     let probe = Credential {
-        key_id: format!("new-{}", uuid::Uuid::new_v4()),
+        key_id: probe_id,
         label,
         client_id: new.entered.client_id.clone(),
         key: zeroize::Zeroizing::new(secret.expose().to_string()),

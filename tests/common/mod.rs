@@ -62,14 +62,18 @@ pub struct Bridge {
 impl Bridge {
     /// Starts `serve` on a free port and waits until it says it is listening.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Bridge {
-        Bridge::start_with_env(data_dir, extra, &[])
+        Bridge::start_with_env::<&str>(data_dir, extra, &[])
     }
 
     /// Starts `serve` with extra environment variables (e.g. `SMS_BRIDGE_GATEWAY__URL`).
-    pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Bridge {
+    pub fn start_with_env<V: AsRef<std::ffi::OsStr>>(
+        data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, V)],
+    ) -> Bridge {
         let port = free_port();
         let mut command = command(data_dir);
-        command.envs(env.iter().copied());
+        command.envs(env.iter().map(|(k, v)| (*k, v.as_ref())));
         command
             .arg("serve")
             .arg("--port")
