@@ -28,5 +28,6 @@ function entry(warning, action) {
   if (action) {
     children.push(button(action.label, action.run));
   }
-  return el("li", { className: `banner-item ${kind}`, attrs: { "data-code": warning.code } }, children);
+  const attrs = { "data-code": warning.code };
+  return el("li", { className: `banner-item ${kind}`, attrs }, children);
 }

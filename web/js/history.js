@@ -58,8 +58,9 @@ function fill(item, message) {
   if (message.results.some((r) => r.state === "scheduled")) {
     actions.prepend(button(t("history.cancel"), () => act(item, api.cancel, message.message_id)));
   }
+  const from = t("history.from", { sender: message.sender_id });
   item.replaceChildren(
-    el("p", { className: "hint", text: `${when} · ${t("history.from", { sender: message.sender_id })}` }),
+    el("p", { className: "hint", text: `${when} · ${from}` }),
     el("p", { className: "history-text", text: excerpt }),
     recipients,
     actions,

@@ -3,7 +3,7 @@
 // stores it; the form forgets what was typed as soon as the key is stored.
 
 import { api } from "./api.js";
-import { markInvalid } from "./dom.js";
+import { byId, markInvalid } from "./dom.js";
 import { t, translate } from "./i18n.js";
 import { announce, announceFailure } from "./status.js";
 
@@ -17,7 +17,7 @@ const FIELD_CONTROLS = { key: "key", client_id: "client-id", label: "label" };
  * @param {(added: {key: object, notes: string[]}) => void} onAdded
  */
 export function mountKeyForm(slot, prefix, onAdded) {
-  const template = /** @type {HTMLTemplateElement} */ (document.getElementById("key-form-template"));
+  const template = /** @type {HTMLTemplateElement} */ (byId("key-form-template"));
   const form = /** @type {HTMLFormElement} */ (template.content.firstElementChild.cloneNode(true));
   for (const control of form.querySelectorAll("[data-name]")) {
     control.id = `${prefix}-${control.dataset.name}`;

@@ -3,7 +3,8 @@
 
 /** Where quoted history starts: reply headers and separators of common mail clients. */
 const HISTORY_STARTS = [
-  /^-{2,}\s*(original message|ursprüngliche nachricht|forwarded message|weitergeleitete nachricht)/i,
+  /^-{2,}\s*(original message|ursprüngliche nachricht|forwarded message)/i,
+  /^-{2,}\s*weitergeleitete nachricht/i,
   /^_{10,}\s*$/,
   /^(on|am)\s.+(wrote|schrieb)\s*:\s*$/i,
   /^(from|von):\s.+/i,
@@ -13,7 +14,11 @@ const HISTORY_STARTS = [
 /** Where a signature starts: the "-- " delimiter and common closings on their own line. */
 const SIGNATURE_STARTS = [
   /^--\s?$/,
-  /^(best regards|kind regards|regards|thanks|cheers|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|liebe grüße|gruß|grüße),?\s*$/i,
+  new RegExp(
+    "^(best regards|kind regards|regards|thanks|cheers|mit freundlichen grüßen|" +
+      "mit freundlichen gruessen|viele grüße|beste grüße|liebe grüße|gruß|grüße),?\\s*$",
+    "i",
+  ),
 ];
 
 /** Digits in a phone number: the shortest and longest that are worth offering. */

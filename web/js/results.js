@@ -68,9 +68,6 @@ export function resultItem(result, currency) {
       }),
     );
   }
-  return el(
-    "li",
-    { className: failed ? "failed" : ACCEPTED.has(result.state) ? "sent" : "", attrs: { "data-state": result.state } },
-    children,
-  );
+  const className = failed ? "failed" : ACCEPTED.has(result.state) ? "sent" : "";
+  return el("li", { className, attrs: { "data-state": result.state } }, children);
 }

@@ -9,12 +9,15 @@ import { prefs } from "./prefs.js";
 import { announce, announceFailure } from "./status.js";
 
 /** Countries offered for national numbers; the bridge knows every other one too. */
-const COUNTRIES = ["DE", "AT", "CH", "LI", "LU", "NL", "BE", "FR", "IT", "ES", "PL", "CZ", "DK", "GB", "US"];
+const COUNTRIES = [
+  "DE", "AT", "CH", "LI", "LU", "NL", "BE", "FR", "IT", "ES", "PL", "CZ", "DK", "GB", "US",
+];
 
 let changed = () => {};
 
 /**
- * Wires the view. `onChange` runs after keys or defaults changed.
+ * Wires the view. `keysChanged` runs after a key was added, activated, verified or
+ * removed; `countryChanged` after the default country changed.
  * @param {{keysChanged: () => void, countryChanged: () => void}} hooks
  */
 export function initSettings(hooks) {
@@ -80,7 +83,8 @@ function keyItem(key) {
     facts.push(t("settings.verified_at", { when: formatDateTime(key.verified_at) }));
   }
   if (key.account) {
-    facts.push(t("settings.balance", { balance: formatMoney(key.account.balance, key.account.currency) }));
+    const balance = formatMoney(key.account.balance, key.account.currency);
+    facts.push(t("settings.balance", { balance }));
   }
   const title = key.active ? t("settings.active_key", { label: key.label }) : key.label;
   const children = [
