@@ -20,6 +20,8 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// A machine-readable suggestion for the pane, e.g. `account_password`.
     pub hint: Option<&'static str>,
+    /// Seconds until the bridge or LOX24 takes requests again, when the caller must wait.
+    pub retry_after: Option<i64>,
 }
 
 /// What went wrong, which decides the status.
@@ -66,6 +68,8 @@ struct Detail<'a> {
     request_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -77,6 +81,7 @@ impl ApiError {
             field: None,
             request_id: None,
             hint: None,
+            retry_after: None,
         }
     }
 
@@ -112,6 +117,11 @@ impl From<GatewayError> for ApiError {
         };
         let mut api = ApiError::new(kind, error.code(), error.to_string());
         api.request_id = error.request_id().map(str::to_string);
+        api.retry_after = match &error {
+            GatewayError::TooManyRejections { wait_s } => Some(*wait_s),
+            GatewayError::IpBlockedUntil { wait_s, .. } => Some(*wait_s),
+            _ => None,
+        };
         api
     }
 }
@@ -142,6 +152,7 @@ impl ResponseError for ApiError {
                 field: self.field.as_deref(),
                 request_id: self.request_id.as_deref(),
                 hint: self.hint,
+                retry_after: self.retry_after,
             },
         };
         HttpResponse::build(self.status_code())

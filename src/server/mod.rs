@@ -91,8 +91,12 @@ pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         actix_web::rt::spawn(stop_on_signal(running.handle(), signals));
         actix_web::rt::spawn(reconcile(bridge));
 
-        if simulator.is_some() {
+        if let Some(simulator) = &simulator {
             println!("{}", crate::sandbox::banner());
+            println!(
+                "sandbox simulator: {} (test controls under /_sim/)",
+                simulator.base_url()
+            );
         }
         println!("listening on https://localhost:{port}");
         let _ = io::stdout().flush();
