@@ -100,6 +100,12 @@ struct Flight {
     id: String,
     /// Unix time after which the slot is free even if never settled.
     until: i64,
+    /// When the request was admitted.
+    #[serde(default)]
+    admitted: i64,
+    /// The process that made it; when that process is gone, nobody will settle it.
+    #[serde(default)]
+    pid: Option<u32>,
 }
 
 /// The lockout guard over one data dir. Cheap to clone; every call reads and writes the
@@ -137,6 +143,8 @@ impl Guard {
             memory.in_flight.push(Flight {
                 id: id.clone(),
                 until: now + hold_s as i64 + REJECTION_WINDOW_S,
+                admitted: now,
+                pid: Some(std::process::id()),
             });
             Ok(())
         });
@@ -223,6 +231,15 @@ impl Memory {
     /// Drops what no longer matters at `now`. Times in the future (the clock was set
     /// back) are pulled to `now`, so a wrong clock cannot make a block last longer.
     fn prune(&mut self, now: i64) {
+        // A request whose process ended (a crash) will never be settled. LOX24 may have
+        // rejected it, so it counts as a rejection at the time it was made; that frees
+        // its slot within the window instead of holding it until it expires.
+        let (orphaned, alive): (Vec<Flight>, Vec<Flight>) = self
+            .in_flight
+            .drain(..)
+            .partition(|f| f.pid.is_some_and(|pid| !process_alive(pid)));
+        self.in_flight = alive;
+        self.rejections.extend(orphaned.iter().map(|f| f.admitted));
         for time in &mut self.rejections {
             *time = (*time).min(now);
         }
@@ -257,6 +274,24 @@ impl Memory {
         }
         Ok(())
     }
+}
+
+/// Whether a process with this id runs. A process of another user counts as running.
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = i32::try_from(pid) else {
+        return true;
+    };
+    // Signal 0 checks existence and permission without sending anything.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// On Windows a crashed process's requests keep their slots until they expire, about a
+/// minute and a half with the default timeouts.
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// The stored memory, and whether the file held one (false: missing or not valid).

@@ -147,6 +147,12 @@ pub async fn reconcile_all(bridge: &Bridge) -> Result<usize, HistoryError> {
     Ok(settled)
 }
 
+/// How many deliveries are still open (pending or unknown).
+pub async fn open_deliveries(bridge: &Bridge) -> Result<usize, HistoryError> {
+    let journal = open_journal(bridge).await?;
+    Ok(with_journal(&journal, |j| Ok(j.unsettled()?.len())).await?)
+}
+
 /// Looks one open delivery up at LOX24 by its callback data and records what is there.
 async fn reconcile_one(
     bridge: &Bridge,

@@ -282,8 +282,11 @@ async fn a_crash_in_the_middle_of_a_batch_sends_nobody_twice_and_accounts_for_ev
     let env = sim.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let restarted = Bridge::start_with_env(dir.path(), &[], &env);
+    // The bridge reconciles at start, and again while the guard still counts the
+    // requests the killed process left in flight.
     let report = loop {
-        let (_, history) = restarted.api(Method::GET, "/api/history", None, &[]).await;
+        let (status, history) = restarted.api(Method::GET, "/api/history", None, &[]).await;
+        assert_eq!(status, 200, "{history}");
         let report = history["messages"][0].clone();
         let open = states(&report)
             .iter()
@@ -291,7 +294,7 @@ async fn a_crash_in_the_middle_of_a_batch_sends_nobody_twice_and_accounts_for_ev
         if !open {
             break report;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
     };
 
     let stored = sim.get("/_sim/sms").await;

@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::State;
 use super::error::{ApiError, Kind};
+use super::{State, detached};
 use crate::keys::secret::{parse_key_entry, parse_password_entry};
 use crate::keys::setup::{self, NewKey, SetupError, blocking};
 use crate::keys::{KeyError, KeyView, Origin};
@@ -77,9 +77,12 @@ pub async fn add(
         origin,
     };
 
-    let bridge = &state.bridge;
-    let added = setup::add(bridge.keyring.clone(), &bridge.gateway, new, now())
-        .await
+    let bridge = state.bridge.clone();
+    let added =
+        detached(
+            async move { setup::add(bridge.keyring.clone(), &bridge.gateway, new, now()).await },
+        )
+        .await?
         .map_err(setup_error)?;
     let active = Some(added.record.id.as_str());
     Ok(HttpResponse::Created()
@@ -142,11 +145,14 @@ pub async fn verify(
     state: web::Data<State>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let bridge = &state.bridge;
-    let record = setup::verify(bridge.keyring.clone(), &bridge.gateway, &id, now())
-        .await
-        .map_err(setup_error)?;
-    let records = bridge.keyring.records().map_err(key_error)?;
+    let bridge = state.bridge.clone();
+    let id = id.into_inner();
+    let record = detached(async move {
+        setup::verify(bridge.keyring.clone(), &bridge.gateway, &id, now()).await
+    })
+    .await?
+    .map_err(setup_error)?;
+    let records = state.bridge.keyring.records().map_err(key_error)?;
     Ok(no_store().json(serde_json::json!({
         "key": KeyView::new(&record, records.active.as_deref()),
     })))

@@ -6,13 +6,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Deserializer};
 
-use super::State;
 use super::error::{ApiError, Kind};
 use super::limits;
+use super::{State, detached};
+use crate::bridge::Bridge;
 use crate::compose::{self, Draft, DraftError};
 use crate::gateway::SmsRequest;
 use crate::history::{self, HistoryError};
 use crate::keys::KeyError;
+use crate::keys::setup::blocking;
+use crate::send::Compose;
 use crate::send::{self, SendError};
 use crate::sms::SmsText;
 use crate::sms::preview::Preview;
@@ -112,8 +115,9 @@ pub async fn send(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&request)?;
     let checked = check(&state, body.into_inner().draft(key)?)?;
-    let report = send::send(&state.bridge, checked.compose)
-        .await
+    let bridge = state.bridge.clone();
+    let report = detached(async move { send::send(&bridge, checked.compose).await })
+        .await?
         .map_err(send_error)?;
     Ok(no_store().json(report))
 }
@@ -125,31 +129,38 @@ pub async fn quote(
     body: web::Json<SendBody>,
 ) -> Result<HttpResponse, ApiError> {
     let checked = check(&state, body.into_inner().draft(None)?)?;
-    let keyring = state.bridge.keyring.clone();
-    let (_, credential) = web::block(move || keyring.active_credential())
-        .await
-        .map_err(|e| ApiError::new(Kind::Internal, "internal", e.to_string()))?
-        .map_err(key_error)?;
+    let bridge = state.bridge.clone();
+    let quote = detached(async move { price(&bridge, checked.compose).await }).await??;
+    Ok(no_store().json(quote))
+}
 
-    let compose = &checked.compose;
+/// Dry runs for every valid recipient, at most as many at once as a send would make.
+async fn price(bridge: &Bridge, compose: Compose) -> Result<serde_json::Value, ApiError> {
+    let keyring = bridge.keyring.clone();
+    let (record, credential) = blocking(move || keyring.active_credential())
+        .await
+        .map_err(key_error)?;
     let numbers: Vec<String> = compose
         .recipients
         .iter()
         .filter_map(|r| r.phone.clone().ok())
         .collect();
-    let gateway = &state.bridge.gateway;
-    let concurrency = state.bridge.config.gateway.concurrency;
+    let concurrency = bridge
+        .config
+        .gateway
+        .concurrency
+        .min(crate::guard::MAX_REJECTIONS);
     let quotes = futures_util::stream::iter(numbers.iter().map(|phone| {
         let request = SmsRequest {
             sender_id: compose.sender_id.clone(),
             phone: phone.clone(),
             text: compose.text.as_str().to_string(),
-            service_code: Some(state.bridge.config.sms.service_code.clone()),
+            service_code: Some(bridge.config.sms.service_code.clone()),
             is_unicode: Some(compose.text.encoding().is_unicode()),
             ..SmsRequest::default()
         };
         let credential = &credential;
-        async move { gateway.dry_run(credential, &request).await }
+        async move { bridge.gateway.dry_run(credential, &request).await }
     }))
     .buffered(concurrency)
     .collect::<Vec<_>>()
@@ -164,16 +175,12 @@ pub async fn quote(
             "phone": phone, "parts": sms.parts_count, "price": sms.price,
         }));
     }
-    let currency = state.bridge.keyring.records().ok().and_then(|r| {
-        r.active()
-            .and_then(|k| k.account.as_ref().map(|a| a.currency.clone()))
-    });
-    Ok(no_store().json(serde_json::json!({
-        "currency": currency,
+    Ok(serde_json::json!({
+        "currency": record.account.map(|a| a.currency),
         "parts": compose.text.parts(),
         "total": (total * 10_000.0).round() / 10_000.0,
         "results": results,
-    })))
+    }))
 }
 
 /// `GET /api/history`.
@@ -187,8 +194,9 @@ pub async fn refresh(
     state: web::Data<State>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = history::refresh(&state.bridge, &id)
-        .await
+    let (bridge, id) = (state.bridge.clone(), id.into_inner());
+    let report = detached(async move { history::refresh(&bridge, &id).await })
+        .await?
         .map_err(history_error)?;
     Ok(no_store().json(report))
 }
@@ -198,8 +206,9 @@ pub async fn cancel(
     state: web::Data<State>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = history::cancel(&state.bridge, &id)
-        .await
+    let (bridge, id) = (state.bridge.clone(), id.into_inner());
+    let report = detached(async move { history::cancel(&bridge, &id).await })
+        .await?
         .map_err(history_error)?;
     Ok(no_store().json(report))
 }

@@ -29,6 +29,10 @@ use access::ApiToken;
 /// How long in-flight requests may take to finish after SIGINT or SIGTERM.
 const SHUTDOWN_GRACE_S: u64 = 4;
 
+/// How often, and how far apart, reconciliation is tried after start.
+const RECONCILE_TRIES: u32 = 20;
+const RECONCILE_PAUSE_S: u64 = 15;
+
 /// What every request handler can see.
 pub struct State {
     pub port: u16,
@@ -155,13 +159,40 @@ async fn prepare_keys(bridge: &Bridge) {
     }
 }
 
-/// Settles deliveries left open by a crash or a timeout, once at start.
+/// Settles deliveries left open by a crash or a timeout: at start, and again a little
+/// later while LOX24 or the guard keeps some of them open.
 async fn reconcile(bridge: Arc<Bridge>) {
-    match crate::history::reconcile_all(&bridge).await {
-        Ok(0) => {}
-        Ok(settled) => tracing::info!("journal: reconciled {settled} open deliveries"),
-        Err(error) => tracing::warn!("journal: reconciliation postponed: {error}"),
+    for _ in 0..RECONCILE_TRIES {
+        match crate::history::reconcile_all(&bridge).await {
+            Ok(0) => {}
+            Ok(settled) => tracing::info!("journal: reconciled {settled} open deliveries"),
+            Err(error) => tracing::warn!("journal: reconciliation postponed: {error}"),
+        }
+        match crate::history::open_deliveries(&bridge).await {
+            Ok(0) => return,
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_secs(RECONCILE_PAUSE_S)).await,
+            Err(error) => {
+                tracing::warn!("journal: {error}");
+                return;
+            }
+        }
     }
+}
+
+/// Runs work that talks to LOX24 to its end even when the client goes away: a send cut
+/// off half-way would leave recipients unsent until the next start, and abandoned
+/// requests would hold the lockout guard's slots.
+pub async fn detached<T: 'static>(
+    work: impl std::future::Future<Output = T> + 'static,
+) -> Result<T, error::ApiError> {
+    actix_web::rt::spawn(work).await.map_err(|cause| {
+        tracing::error!("api: a request's work failed: {cause}");
+        error::ApiError::new(
+            error::Kind::Internal,
+            "internal",
+            "the bridge failed; try again",
+        )
+    })
 }
 
 /// Lets in-flight requests finish once SIGINT or SIGTERM (Ctrl+C on Windows) arrives.
