@@ -16,7 +16,7 @@ use serde::Deserialize;
 const ENV_PREFIX: &str = "SMS_BRIDGE_";
 
 /// Environment variables with the prefix that are not configuration keys.
-const ENV_NOT_KEYS: &[&str] = &["SMS_BRIDGE_DATA_DIR", "SMS_BRIDGE_CONFIG", "SMS_BRIDGE_LOG"];
+const ENV_NOT_KEYS: &[&str] = &["SMS_BRIDGE_DATA_DIR"];
 
 /// The default port: below every OS's ephemeral range and away from the ports that
 /// development servers (3000, 8080, 8443) usually take.

@@ -108,7 +108,9 @@ async fn dry_run(
     if json {
         let results: Vec<_> = quotes
             .iter()
-            .map(|(phone, parts, price)| serde_json::json!({"phone": phone, "parts": parts, "price": price}))
+            .map(|(phone, parts, price)| {
+                serde_json::json!({"phone": phone, "parts": parts, "price": price})
+            })
             .collect();
         let value =
             serde_json::json!({"parts": compose.text.parts(), "total": total, "results": results});

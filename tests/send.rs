@@ -413,7 +413,10 @@ async fn bad_drafts_name_the_field_and_send_nothing() {
             "sender_id",
         ),
         (
-            json!({ "text": "Hallo", "to": ["0170 1234567"], "sender_id": "P", "at": "2001-01-01T00:00:00Z" }),
+            json!({
+                "text": "Hallo", "to": ["0170 1234567"], "sender_id": "P",
+                "at": "2001-01-01T00:00:00Z",
+            }),
             "at",
         ),
         (
