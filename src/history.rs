@@ -147,6 +147,13 @@ pub async fn reconcile_all(bridge: &Bridge) -> Result<usize, HistoryError> {
     Ok(settled)
 }
 
+/// Deletes messages older than `sms.retention_days` from the journal.
+pub async fn forget_old(bridge: &Bridge) -> Result<usize, HistoryError> {
+    let cutoff = now() - i64::from(bridge.config.sms.retention_days) * 86_400;
+    let journal = open_journal(bridge).await?;
+    Ok(with_journal(&journal, move |j| j.forget_before(cutoff)).await?)
+}
+
 /// How many deliveries are still open (pending or unknown).
 pub async fn open_deliveries(bridge: &Bridge) -> Result<usize, HistoryError> {
     let journal = open_journal(bridge).await?;

@@ -218,14 +218,13 @@ impl Batch<'_> {
         }
 
         let request = SmsRequest {
-            sender_id: self.compose.sender_id.clone(),
-            phone: delivery.phone.clone().unwrap_or_default(),
-            text: self.compose.text.as_str().to_string(),
-            service_code: Some(self.bridge.config.sms.service_code.clone()),
             delivery_at: self.compose.delivery_at,
-            is_unicode: Some(self.compose.text.encoding().is_unicode()),
             callback_data: Some(delivery.id.clone()),
-            ..SmsRequest::default()
+            ..sms_request(
+                self.bridge,
+                self.compose,
+                delivery.phone.clone().unwrap_or_default(),
+            )
         };
         match self.bridge.gateway.send(self.credential, &request).await {
             Ok(reply) => {
@@ -259,6 +258,87 @@ impl Batch<'_> {
             tracing::error!("send: {error}; the delivery stays open and is reconciled later");
         }
     }
+}
+
+/// The request for one recipient, with what the user saw: the counted text and its
+/// encoding (so LOX24 bills what the preview showed).
+fn sms_request(bridge: &Bridge, compose: &Compose, phone: String) -> SmsRequest {
+    SmsRequest {
+        sender_id: compose.sender_id.clone(),
+        phone,
+        text: compose.text.as_str().to_string(),
+        service_code: Some(bridge.config.sms.service_code.clone()),
+        is_unicode: Some(compose.text.encoding().is_unicode()),
+        ..SmsRequest::default()
+    }
+}
+
+/// A price quote from LOX24's dry run: nothing is sent or charged.
+#[derive(Clone, Debug, Serialize)]
+pub struct Quote {
+    pub currency: Option<String>,
+    pub parts: usize,
+    pub total: f64,
+    pub results: Vec<QuoteLine>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QuoteLine {
+    pub phone: String,
+    pub parts: u32,
+    pub price: f64,
+}
+
+/// Why no quote could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum QuoteError {
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+}
+
+/// Dry runs for every valid recipient with the active key, at most as many at once as a
+/// send would make.
+pub async fn quote(bridge: &Bridge, compose: &Compose) -> Result<Quote, QuoteError> {
+    let keyring = bridge.keyring.clone();
+    let (record, credential) =
+        crate::keys::setup::blocking(move || keyring.active_credential()).await?;
+    let numbers: Vec<String> = compose
+        .recipients
+        .iter()
+        .filter_map(|r| r.phone.clone().ok())
+        .collect();
+    let concurrency = bridge
+        .config
+        .gateway
+        .concurrency
+        .min(crate::guard::MAX_REJECTIONS);
+    let answers = futures_util::stream::iter(numbers.iter().map(|phone| {
+        let request = sms_request(bridge, compose, phone.clone());
+        let credential = &credential;
+        async move { bridge.gateway.dry_run(credential, &request).await }
+    }))
+    .buffered(concurrency)
+    .collect::<Vec<_>>()
+    .await;
+
+    let mut results = Vec::new();
+    for (phone, answer) in numbers.into_iter().zip(answers) {
+        let sms = answer?.value;
+        results.push(QuoteLine {
+            phone,
+            parts: sms.parts_count,
+            price: sms.price,
+        });
+    }
+    let total: f64 = results.iter().map(|line| line.price).sum();
+    Ok(Quote {
+        currency: record.account.map(|account| account.currency),
+        parts: compose.text.parts(),
+        total: (total * 10_000.0).round() / 10_000.0,
+        results,
+    })
 }
 
 /// The journal behind a mutex, used from blocking tasks.

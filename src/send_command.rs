@@ -8,7 +8,6 @@ use clap::Args;
 use crate::bridge::Bridge;
 use crate::cli::UsageError;
 use crate::compose::{self, Draft};
-use crate::gateway::SmsRequest;
 use crate::send::{Report, SendError};
 
 #[derive(Args, Debug, Clone)]
@@ -84,45 +83,22 @@ async fn dry_run(
     compose: &crate::send::Compose,
     json: bool,
 ) -> anyhow::Result<()> {
-    let keyring = bridge.keyring.clone();
-    let (_, credential) = tokio::task::spawn_blocking(move || keyring.active_credential())
-        .await
-        .context("failed to read the key store")??;
-    let mut quotes = Vec::new();
-    for recipient in &compose.recipients {
-        let Ok(phone) = &recipient.phone else {
-            continue;
-        };
-        let request = SmsRequest {
-            sender_id: compose.sender_id.clone(),
-            phone: phone.clone(),
-            text: compose.text.as_str().to_string(),
-            service_code: Some(bridge.config.sms.service_code.clone()),
-            is_unicode: Some(compose.text.encoding().is_unicode()),
-            ..SmsRequest::default()
-        };
-        let reply = bridge.gateway.dry_run(&credential, &request).await?;
-        quotes.push((phone.clone(), reply.value.parts_count, reply.value.price));
-    }
-    let total: f64 = quotes.iter().map(|q| q.2).sum();
+    let quote = crate::send::quote(bridge, compose).await?;
     if json {
-        let results: Vec<_> = quotes
-            .iter()
-            .map(|(phone, parts, price)| {
-                serde_json::json!({"phone": phone, "parts": parts, "price": price})
-            })
-            .collect();
-        let value =
-            serde_json::json!({"parts": compose.text.parts(), "total": total, "results": results});
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        println!("{}", serde_json::to_string_pretty(&quote)?);
         return Ok(());
     }
-    for (phone, parts, price) in &quotes {
-        println!("{phone}: {parts} part(s), {price:.3}");
+    let currency = quote.currency.as_deref().unwrap_or("");
+    for line in &quote.results {
+        println!(
+            "{}: {} part(s), {:.3} {currency}",
+            line.phone, line.parts, line.price
+        );
     }
     println!(
-        "total {total:.3} for {} recipient(s); nothing was sent",
-        quotes.len()
+        "total {:.3} {currency} for {} recipient(s); nothing was sent",
+        quote.total,
+        quote.results.len()
     );
     Ok(())
 }

@@ -150,8 +150,33 @@ struct Ca {
 }
 
 fn load_ca(paths: &Paths, now: OffsetDateTime) -> Result<Ca, String> {
-    let cert_pem = read_text(&paths.ca_cert)?;
-    let key_pem = read_text(&paths.ca_key)?;
+    let pair = read_pair(&paths.ca_cert, &paths.ca_key)?;
+    let (_, cert) = x509_parser::parse_x509_certificate(&pair.cert_der)
+        .map_err(|e| format!("certificate is unreadable ({e})"))?;
+    if !cert.is_ca() {
+        return Err("certificate is not a CA".to_string());
+    }
+    if pair.not_after < now {
+        return Err("certificate has expired".to_string());
+    }
+    Ok(Ca {
+        cert_pem: pair.cert_pem,
+        cert_der: pair.cert_der,
+        key: pair.key,
+    })
+}
+
+/// A certificate file and its key file, read and checked to belong together.
+struct Pair {
+    cert_pem: String,
+    cert_der: CertificateDer<'static>,
+    key: KeyPair,
+    not_after: OffsetDateTime,
+}
+
+fn read_pair(cert_path: &Path, key_path: &Path) -> Result<Pair, String> {
+    let cert_pem = read_text(cert_path)?;
+    let key_pem = read_text(key_path)?;
     let cert_der = parse_single_pem(&cert_pem)?;
     let key = KeyPair::from_pem(&key_pem).map_err(|e| format!("key is unreadable ({e})"))?;
 
@@ -160,17 +185,13 @@ fn load_ca(paths: &Paths, now: OffsetDateTime) -> Result<Ca, String> {
     if cert.public_key().subject_public_key.data.as_ref() != key.der_bytes() {
         return Err("certificate and key do not belong together".to_string());
     }
-    if !cert.is_ca() {
-        return Err("certificate is not a CA".to_string());
-    }
-    let not_after = cert.validity().not_after.timestamp();
-    if not_after < now.unix_timestamp() {
-        return Err("certificate has expired".to_string());
-    }
-    Ok(Ca {
+    let not_after = OffsetDateTime::from_unix_timestamp(cert.validity().not_after.timestamp())
+        .map_err(|_| "certificate has an impossible expiry date".to_string())?;
+    Ok(Pair {
         cert_pem,
         cert_der,
         key,
+        not_after,
     })
 }
 
@@ -225,27 +246,16 @@ fn local_name_constraints() -> NameConstraints {
 }
 
 fn load_leaf(paths: &Paths, ca: &Ca, now: OffsetDateTime) -> Result<Identity, String> {
-    let cert_pem = read_text(&paths.leaf_cert)?;
-    let key_pem = read_text(&paths.leaf_key)?;
-    let cert_der = parse_single_pem(&cert_pem)?;
-    let key = KeyPair::from_pem(&key_pem).map_err(|e| format!("key is unreadable ({e})"))?;
-
-    let (_, cert) = x509_parser::parse_x509_certificate(&cert_der)
-        .map_err(|e| format!("certificate is unreadable ({e})"))?;
-    if cert.public_key().subject_public_key.data.as_ref() != key.der_bytes() {
-        return Err("certificate and key do not belong together".to_string());
-    }
-    verify_leaf(&ca.cert_der, &cert_der, now)?;
-    let not_after = OffsetDateTime::from_unix_timestamp(cert.validity().not_after.timestamp())
-        .map_err(|_| "certificate has an impossible expiry date".to_string())?;
-    if not_after - now < Duration::days(RENEW_BEFORE_DAYS) {
-        return Err(format!("expires {}", date_text(not_after)));
+    let pair = read_pair(&paths.leaf_cert, &paths.leaf_key)?;
+    verify_leaf(&ca.cert_der, &pair.cert_der, now)?;
+    if pair.not_after - now < Duration::days(RENEW_BEFORE_DAYS) {
+        return Err(format!("expires {}", date_text(pair.not_after)));
     }
 
     Ok(Identity {
-        chain: vec![cert_der, ca.cert_der.clone()],
-        key: PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-        leaf_not_after: not_after,
+        chain: vec![pair.cert_der, ca.cert_der.clone()],
+        key: PrivateKeyDer::Pkcs8(pair.key.serialize_der().into()),
+        leaf_not_after: pair.not_after,
     })
 }
 

@@ -486,3 +486,53 @@ fn the_cli_sends_and_lists_the_history() {
     let history: Value = serde_json::from_slice(&history.stdout).unwrap();
     assert_eq!(history["messages"][0]["message_id"], report["message_id"]);
 }
+
+#[tokio::test]
+async fn a_quote_comes_from_the_dry_run_and_sends_nothing() {
+    let sim = SimProcess::start(&[ACCOUNT]);
+    let dir = tempfile::tempdir().unwrap();
+    let bridge = bridge_with_key(&sim, dir.path()).await;
+    let body = json!({
+        "text": "x".repeat(200), "to": ["0170 1234567", "+43 664 1234567"], "sender_id": "P",
+    });
+
+    let (status, quote) = bridge
+        .api(Method::POST, "/api/sms/quote", Some(body), &[])
+        .await;
+    assert_eq!(status, 200, "{quote}");
+    assert_eq!(quote["parts"], 2);
+    assert_eq!(quote["currency"], "EUR");
+    assert_eq!(quote["results"].as_array().unwrap().len(), 2);
+    assert_eq!(quote["results"][0]["parts"], 2);
+    assert_eq!(
+        quote["total"], 0.28,
+        "two recipients, two parts each, 0.07 a part"
+    );
+    assert_eq!(sim.count("POST", "/sms/dryrun").await, 2);
+    assert_eq!(sim.count("POST", "/sms").await, 0);
+
+    let env = sim.env();
+    let args = [
+        "send",
+        "--to",
+        "0170 1234567",
+        "--text",
+        "Hallo",
+        "--from",
+        "P",
+        "--dry-run",
+    ];
+    let output = common::run_with(dir.path(), &env, &args, "");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("+491701234567: 1 part(s), 0.070 EUR"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nothing was sent"));
+    assert_eq!(sim.count("POST", "/sms").await, 0);
+}

@@ -3,7 +3,6 @@
 //! send and history code as the CLI, and answer its reports.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde::{Deserialize, Deserializer};
 
 use super::error::{ApiError, Kind};
@@ -11,10 +10,8 @@ use super::limits;
 use super::{State, detached};
 use crate::bridge::Bridge;
 use crate::compose::{self, Draft, DraftError};
-use crate::gateway::SmsRequest;
 use crate::history::{self, HistoryError};
 use crate::keys::KeyError;
-use crate::keys::setup::blocking;
 use crate::send::Compose;
 use crate::send::{self, SendError};
 use crate::sms::SmsText;
@@ -134,53 +131,13 @@ pub async fn quote(
     Ok(no_store().json(quote))
 }
 
-/// Dry runs for every valid recipient, at most as many at once as a send would make.
-async fn price(bridge: &Bridge, compose: Compose) -> Result<serde_json::Value, ApiError> {
-    let keyring = bridge.keyring.clone();
-    let (record, credential) = blocking(move || keyring.active_credential())
+async fn price(bridge: &Bridge, compose: Compose) -> Result<send::Quote, ApiError> {
+    send::quote(bridge, &compose)
         .await
-        .map_err(key_error)?;
-    let numbers: Vec<String> = compose
-        .recipients
-        .iter()
-        .filter_map(|r| r.phone.clone().ok())
-        .collect();
-    let concurrency = bridge
-        .config
-        .gateway
-        .concurrency
-        .min(crate::guard::MAX_REJECTIONS);
-    let quotes = futures_util::stream::iter(numbers.iter().map(|phone| {
-        let request = SmsRequest {
-            sender_id: compose.sender_id.clone(),
-            phone: phone.clone(),
-            text: compose.text.as_str().to_string(),
-            service_code: Some(bridge.config.sms.service_code.clone()),
-            is_unicode: Some(compose.text.encoding().is_unicode()),
-            ..SmsRequest::default()
-        };
-        let credential = &credential;
-        async move { bridge.gateway.dry_run(credential, &request).await }
-    }))
-    .buffered(concurrency)
-    .collect::<Vec<_>>()
-    .await;
-
-    let mut results = Vec::new();
-    let mut total = 0.0;
-    for (phone, quote) in numbers.iter().zip(quotes) {
-        let sms = quote.map_err(ApiError::from)?.value;
-        total += sms.price;
-        results.push(serde_json::json!({
-            "phone": phone, "parts": sms.parts_count, "price": sms.price,
-        }));
-    }
-    Ok(serde_json::json!({
-        "currency": record.account.map(|a| a.currency),
-        "parts": compose.text.parts(),
-        "total": (total * 10_000.0).round() / 10_000.0,
-        "results": results,
-    }))
+        .map_err(|error| match error {
+            send::QuoteError::Key(error) => key_error(error),
+            send::QuoteError::Gateway(error) => ApiError::from(error),
+        })
 }
 
 /// `GET /api/history`.

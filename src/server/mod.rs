@@ -162,6 +162,11 @@ async fn prepare_keys(bridge: &Bridge) {
 /// Settles deliveries left open by a crash or a timeout: at start, and again a little
 /// later while LOX24 or the guard keeps some of them open.
 async fn reconcile(bridge: Arc<Bridge>) {
+    match crate::history::forget_old(&bridge).await {
+        Ok(0) => {}
+        Ok(forgotten) => tracing::info!("journal: forgot {forgotten} messages past retention"),
+        Err(error) => tracing::warn!("journal: old messages not forgotten: {error}"),
+    }
     for _ in 0..RECONCILE_TRIES {
         match crate::history::reconcile_all(&bridge).await {
             Ok(0) => {}
