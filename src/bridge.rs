@@ -1,6 +1,6 @@
 //! What every command that talks to LOX24 needs, built once from the checked
 //! configuration: the keys of the data dir, the gateway client with its lockout guard,
-//! and whether this is the sandbox.
+//! the journal of sent messages, and whether this is the sandbox.
 
 use std::sync::Arc;
 
@@ -17,6 +17,8 @@ pub struct Bridge {
     pub keyring: Arc<Keyring>,
     pub gateway: Gateway,
     pub sandbox: bool,
+    /// The journal, opened by the first send or history call.
+    pub journal: std::sync::OnceLock<crate::send::SharedJournal>,
 }
 
 impl Bridge {
@@ -33,11 +35,13 @@ impl Bridge {
         let keyring = Arc::new(Keyring::new(&config.data_dir, secrets));
         let guard = Guard::new(&config.data_dir);
         let gateway = Gateway::new(&config.gateway, guard)?;
+        let journal = std::sync::OnceLock::new();
         Ok(Bridge {
             config,
             keyring,
             gateway,
             sandbox,
+            journal,
         })
     }
 

@@ -17,6 +17,17 @@ pub enum Access {
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
 /// so a crash leaves either the old file or the new one, never half of either.
 pub fn write_atomic(path: &Path, bytes: &[u8], access: Access) -> io::Result<()> {
+    write_via_temp(path, bytes, access, true)
+}
+
+/// Like [`write_atomic`], without waiting for the disk: a crash of the process still
+/// leaves the old file or the new one; a power cut may leave the old one, or a damaged
+/// one the reader must replace. For state that is rewritten on every request.
+pub fn replace_atomic(path: &Path, bytes: &[u8], access: Access) -> io::Result<()> {
+    write_via_temp(path, bytes, access, false)
+}
+
+fn write_via_temp(path: &Path, bytes: &[u8], access: Access, durable: bool) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -25,7 +36,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8], access: Access) -> io::Result<()>
 
     let mut temp = tempfile_in(dir, access)?;
     temp.1.write_all(bytes)?;
-    temp.1.sync_all()?;
+    if durable {
+        temp.1.sync_all()?;
+    }
     drop(temp.1);
 
     if let Err(error) = fs::rename(&temp.0, path) {

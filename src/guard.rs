@@ -20,7 +20,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, SystemClock};
-use crate::fsutil::{Access, write_atomic};
+use crate::fsutil::{Access, replace_atomic};
 
 /// The window in which rejected requests are counted.
 pub const REJECTION_WINDOW_S: i64 = 60;
@@ -219,7 +219,8 @@ impl Guard {
         let result = change(&mut memory, now);
         if memory != stored || !readable {
             let bytes = serde_json::to_vec_pretty(&memory).map_err(|e| e.to_string())?;
-            write_atomic(&memory_path, &bytes, Access::OwnerOnly)
+            // Twice per LOX24 request; after a power cut the window it guards is long over.
+            replace_atomic(&memory_path, &bytes, Access::OwnerOnly)
                 .map_err(|e| failed("write", &memory_path, e))?;
         }
         // The lock is released when `_lock` is closed here.

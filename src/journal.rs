@@ -131,7 +131,10 @@ impl Journal {
         db.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
         db.pragma_update(None, "journal_mode", "WAL")
             .map_err(fail)?;
-        db.pragma_update(None, "synchronous", "FULL")
+        // NORMAL in WAL mode survives a crash of the bridge; a power cut may lose the last
+        // updates, which leaves those deliveries pending, and pending ones are looked up
+        // at LOX24 by their callback data at the next start, never sent again.
+        db.pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail)?;
         db.execute_batch(SCHEMA).map_err(fail)?;
         restrict(&file);

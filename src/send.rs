@@ -342,9 +342,13 @@ pub async fn quote(bridge: &Bridge, compose: &Compose) -> Result<Quote, QuoteErr
 }
 
 /// The journal behind a mutex, used from blocking tasks.
-pub(crate) type SharedJournal = Arc<Mutex<Journal>>;
+pub type SharedJournal = Arc<Mutex<Journal>>;
 
+/// The bridge's journal, opened on first use and kept open afterwards.
 pub(crate) async fn open_journal(bridge: &Bridge) -> Result<SharedJournal, JournalError> {
+    if let Some(journal) = bridge.journal.get() {
+        return Ok(journal.clone());
+    }
     let dir = bridge.config.data_dir.clone();
     let journal = tokio::task::spawn_blocking(move || Journal::open(&dir))
         .await
@@ -352,7 +356,10 @@ pub(crate) async fn open_journal(bridge: &Bridge) -> Result<SharedJournal, Journ
             path: "journal".into(),
             cause: e.to_string(),
         })??;
-    Ok(Arc::new(Mutex::new(journal)))
+    Ok(bridge
+        .journal
+        .get_or_init(|| Arc::new(Mutex::new(journal)))
+        .clone())
 }
 
 pub(crate) async fn with_journal<T: Send + 'static>(
