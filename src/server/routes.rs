@@ -16,9 +16,9 @@ use super::limits::{self, JSON_LIMIT, body_deadline, rate_limit};
 use super::{assets, keys, messages};
 use crate::manifest::{Format, ManifestSettings};
 
-/// Every route. The user guard, then the Host guard, wrap all of them; the token guard wraps `/api` except
-/// `/api/health`, which the installer and monitoring call without a page. Inside the token
-/// guard, the request rate and the body's time are limited.
+/// Every route. The user guard, then the Host guard, wrap all of them; the token guard
+/// wraps `/api` except `/api/health`, which the installer and monitoring call without a
+/// page. Inside the token guard, the request rate and the body's time are limited.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.app_data(json_config()).service(
         web::scope("")
