@@ -133,8 +133,9 @@ pub async fn host_guard(
 ///
 /// A failed lookup is refused, not waved through: an attacker could otherwise aim for it,
 /// e.g. by closing its end right after sending a request. It does not make normal use
-/// flaky: the client holds its socket until the answer comes, so its line is there, and
-/// thousands of requests in a row found it every time.
+/// flaky: the client holds its socket until the answer comes, so its line is there; in
+/// thousands of lookups while another thread opened and closed connections as fast as it
+/// could, none missed.
 pub async fn user_guard(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
