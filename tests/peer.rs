@@ -1,7 +1,9 @@
 //! Black-box tests of the user guard: the bridge serves the account it runs as and refuses
 //! programs of other accounts of this computer, on every route and both loopback
 //! addresses. The other account is uid 65534 (nobody); switching to it needs root, so
-//! those tests say why and check nothing when not run as root.
+//! those tests say why and check nothing when not run as root. Only Linux tells the
+//! bridge who opened a connection, so only Linux runs them.
+#![cfg(target_os = "linux")]
 
 mod common;
 
