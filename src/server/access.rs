@@ -1,5 +1,6 @@
-//! Who may talk to the server: the Host allowlist on every route (the DNS-rebinding
-//! guard) and the per-install token that every `/api` route but `/api/health` requires.
+//! Who may talk to the server: only the user the bridge runs as, and only by the Host
+//! allowlist (the DNS-rebinding guard), on every route; and the per-install token that
+//! every `/api` route but `/api/health` requires.
 //!
 //! The token lives in `<data dir>/api-token`, readable only by the user. The bridge writes
 //! it into the pages it serves; a page of another origin cannot read those pages, so it
@@ -13,8 +14,15 @@
 //! pages need none either: Chromium asks the user, not the bridge, before a public page
 //! such as Outlook on the web may frame a page from localhost.
 //!
-//! What the token does not stop: a program on this machine, under any user account, can
-//! load a page over loopback and read the token from it, as a browser does.
+//! The token alone would not stop a program of another account on this computer: it could
+//! load a page over loopback and read the token, as a browser does. So every route first
+//! asks the OS which user opened the connection ([`peer`]) and refuses any other account,
+//! root included unless the bridge runs as root. When the lookup fails the request is
+//! refused too, since a request the bridge cannot place may be anyone's.
+//!
+//! On Windows and macOS the bridge cannot tell which user a loopback connection comes
+//! from; on a computer several people use at once, such as a terminal server, any of them
+//! can read the token from a page and send SMS with this user's key.
 
 use std::path::Path;
 
@@ -28,6 +36,7 @@ use subtle::ConstantTimeEq;
 
 use super::State;
 use super::error::{ApiError, Kind};
+use super::peer::{self, Origin};
 use crate::fsutil::{Access, write_atomic};
 
 /// The header the pane sends the token in.
@@ -114,6 +123,66 @@ pub async fn host_guard(
         "foreign_host",
         format!("this bridge answers only to https://localhost:{port}; open it by that address"),
     );
+    Ok(request
+        .into_response(error.error_response())
+        .map_into_right_body())
+}
+
+/// Refuses connections from programs of other accounts on this computer, where the OS
+/// tells (see [`peer`]).
+///
+/// A failed lookup is refused, not waved through: an attacker could otherwise aim for it,
+/// e.g. by closing its end right after sending a request. It does not make normal use
+/// flaky: the client holds its socket until the answer comes, so its line is there; in
+/// thousands of lookups while another thread opened and closed connections as fast as it
+/// could, none missed.
+pub async fn user_guard(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    // The listener's address is the connection's own: the bridge binds the loopback
+    // addresses themselves, never a wildcard.
+    let local = request.request().app_config().local_addr();
+    let origin = match request.peer_addr() {
+        Some(peer) => peer::origin(peer, local),
+        None => Origin::Unknown("the connection has no peer address".to_string()),
+    };
+
+    let error = match origin {
+        Origin::OwnUser | Origin::Unsupported => {
+            return next
+                .call(request)
+                .await
+                .map(ServiceResponse::map_into_left_body);
+        }
+        Origin::OtherUser(who) => {
+            tracing::warn!(
+                "refused {} {} from {who}, another user of this computer",
+                request.method(),
+                request.path()
+            );
+            ApiError::new(
+                Kind::Forbidden,
+                "foreign_user",
+                "this bridge belongs to another user of this computer; run your own bridge on \
+                 another port (--port N, or `port = N` under [server] in config.toml) and \
+                 install the manifest for it",
+            )
+        }
+        Origin::Unknown(why) => {
+            tracing::warn!(
+                "refused {} {}: cannot tell which user of this computer it comes from: {why}",
+                request.method(),
+                request.path()
+            );
+            ApiError::new(
+                Kind::Forbidden,
+                "user_unknown",
+                "the bridge could not tell which user of this computer this connection comes \
+                 from; try again, and if it keeps happening, look at the bridge's log",
+            )
+        }
+    };
     Ok(request
         .into_response(error.error_response())
         .map_into_right_body())

@@ -1,7 +1,7 @@
 //! `sms-bridge serve`: the HTTPS server on 127.0.0.1 and ::1. This file owns start-up
 //! (data dir, certificates, token, sockets) and shutdown; the route table is in
 //! [`routes`], the access checks in [`access`], sizes, rates and timeouts in [`limits`],
-//! the pane's files in [`assets`].
+//! which user a connection comes from in [`peer`], the pane's files in [`assets`].
 
 pub mod access;
 pub mod assets;
@@ -9,6 +9,7 @@ pub mod error;
 pub mod keys;
 pub mod limits;
 pub mod messages;
+pub mod peer;
 pub mod routes;
 
 use std::io::{self, Write};
@@ -46,6 +47,13 @@ pub struct State {
 pub fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let port = config.server.port.get();
     log_locations(&config);
+
+    if !peer::CAN_TELL_USERS {
+        tracing::info!(
+            "this OS does not say which user a loopback connection comes from; other \
+             accounts on this computer can use the bridge"
+        );
+    }
 
     prepare_data_dir(&config.data_dir)?;
     let identity = crate::tls::ensure(&config.data_dir, time::OffsetDateTime::now_utc())?;

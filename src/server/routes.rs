@@ -10,19 +10,20 @@ use actix_web::{Error, HttpResponse, web};
 use serde::Serialize;
 
 use super::State;
-use super::access::{api_guard, host_guard};
+use super::access::{api_guard, host_guard, user_guard};
 use super::error::{ApiError, Kind};
 use super::limits::{self, JSON_LIMIT, body_deadline, rate_limit};
 use super::{assets, keys, messages};
 use crate::manifest::{Format, ManifestSettings};
 
-/// Every route. The Host guard wraps all of them; the token guard wraps `/api` except
-/// `/api/health`, which the installer and monitoring call without a page. Inside the token
-/// guard, the request rate and the body's time are limited.
+/// Every route. The user guard, then the Host guard, wrap all of them; the token guard
+/// wraps `/api` except `/api/health`, which the installer and monitoring call without a
+/// page. Inside the token guard, the request rate and the body's time are limited.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.app_data(json_config()).service(
         web::scope("")
             .wrap(from_fn(host_guard))
+            .wrap(from_fn(user_guard))
             .wrap(from_fn(request_log))
             .route("/api/health", web::get().to(health))
             .service(
