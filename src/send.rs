@@ -173,15 +173,8 @@ pub async fn send(bridge: &Bridge, compose: Compose) -> Result<Report, SendError
         .filter(|d| d.state == DeliveryState::Pending)
         .cloned()
         .collect();
-    // More requests than the guard admits at once would only queue inside the gateway,
-    // after they had passed the batch's stop check.
-    let concurrency = bridge
-        .config
-        .gateway
-        .concurrency
-        .min(crate::guard::MAX_REJECTIONS);
     futures_util::stream::iter(pending.iter().map(|d| batch.deliver(d)))
-        .buffer_unordered(concurrency)
+        .buffer_unordered(requests_in_flight(bridge))
         .collect::<Vec<()>>()
         .await;
 
@@ -260,6 +253,17 @@ impl Batch<'_> {
     }
 }
 
+/// How many LOX24 requests one send or quote makes at once: `gateway.concurrency`, but no
+/// more than the guard admits, since more would only queue inside the gateway after they
+/// had passed the batch's stop check.
+fn requests_in_flight(bridge: &Bridge) -> usize {
+    bridge
+        .config
+        .gateway
+        .concurrency
+        .min(crate::guard::MAX_REJECTIONS)
+}
+
 /// The request for one recipient, with what the user saw: the counted text and its
 /// encoding (so LOX24 bills what the preview showed).
 fn sms_request(bridge: &Bridge, compose: &Compose, phone: String) -> SmsRequest {
@@ -309,17 +313,12 @@ pub async fn quote(bridge: &Bridge, compose: &Compose) -> Result<Quote, QuoteErr
         .iter()
         .filter_map(|r| r.phone.clone().ok())
         .collect();
-    let concurrency = bridge
-        .config
-        .gateway
-        .concurrency
-        .min(crate::guard::MAX_REJECTIONS);
     let answers = futures_util::stream::iter(numbers.iter().map(|phone| {
         let request = sms_request(bridge, compose, phone.clone());
         let credential = &credential;
         async move { bridge.gateway.dry_run(credential, &request).await }
     }))
-    .buffered(concurrency)
+    .buffered(requests_in_flight(bridge))
     .collect::<Vec<_>>()
     .await;
 
