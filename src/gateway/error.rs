@@ -311,8 +311,9 @@ impl GatewayError {
                  block); enter the key again or verify it after fixing it in the LOX24 account"
             ),
             GatewayError::TooManyRejections { wait_s } => format!(
-                "LOX24 rejected two API keys within the last minute; to keep LOX24 from \
-                 blocking this computer's IP address, the bridge makes no request for \
+                "LOX24 rejected two requests within the last minute (or a bridge stopped \
+                 while its requests were under way, which counts the same); to keep LOX24 \
+                 from blocking this computer's IP address, the bridge makes no request for \
                  {wait_s} s. Check the key, then try again in {wait_s} s"
             ),
             GatewayError::IpBlockedUntil { until, wait_s } => format!(
