@@ -64,6 +64,9 @@ pub enum Command {
     History {
         #[arg(long)]
         json: bool,
+        /// First ask LOX24 for the status and delivery report of the newest messages.
+        #[arg(long)]
+        refresh: bool,
     },
     /// Run a local LOX24 stand-in on http://127.0.0.1:PORT (nothing is delivered).
     Simulator(SimulatorArgs),
@@ -182,8 +185,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Key(command) => crate::keys::cli::run_key(Bridge::open(config, false)?, command),
         Command::Send(args) => crate::send_command::run_send(Bridge::open(config, false)?, args),
-        Command::History { json } => {
-            crate::send_command::run_history(Bridge::open(config, false)?, json)
+        Command::History { json, refresh } => {
+            crate::send_command::run_history(Bridge::open(config, false)?, json, refresh)
         }
         Command::Preview(args) => crate::sms::preview::run(&args),
         Command::Simulator(args) => crate::simulator::run_command(args.port, &args.accounts),

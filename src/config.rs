@@ -193,7 +193,7 @@ impl fmt::Display for Origin {
 /// A configuration problem; always a usage error (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("failed to read config file {path}: {cause}; check the path given to --config")]
+    #[error("failed to read config file {path}: {cause}")]
     Unreadable { path: PathBuf, cause: String },
     #[error("unknown key `{key}` in {source_name}; known keys: {known}")]
     UnknownKey {
@@ -604,7 +604,7 @@ impl Config {
         match key {
             "server.port" => self.server.port.to_string(),
             "gateway.url" => self.gateway.url.as_str().to_string(),
-            "gateway.ca_file" => optional(self.gateway.ca_file.as_ref().map(path_text)),
+            "gateway.ca_file" => optional(self.gateway.ca_file.as_deref().map(path_text)),
             "gateway.timeout_s" => self.gateway.timeout_s.to_string(),
             "gateway.connect_timeout_s" => self.gateway.connect_timeout_s.to_string(),
             "gateway.concurrency" => self.gateway.concurrency.to_string(),
@@ -643,7 +643,7 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "sms-bridge")
 }
 
-fn path_text(path: &PathBuf) -> String {
+fn path_text(path: &Path) -> String {
     path.display().to_string()
 }
 
@@ -678,12 +678,13 @@ fn read_file_layer(path: &Path) -> Result<(PathBuf, Vec<(String, Value)>), Confi
         path: path.to_path_buf(),
         cause,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| unreadable(format!("{e}; check the path given to --config")))?;
     let source = config::File::from_str(&text, config::FileFormat::Toml);
     let parsed = config::Config::builder()
         .add_source(source)
         .build()
-        .map_err(|e| unreadable(format!("not valid TOML: {e}")))?;
+        .map_err(|e| unreadable(format!("not valid TOML: {e}; fix the file")))?;
     let table: config::Map<String, Value> = parsed
         .try_deserialize()
         .map_err(|e| unreadable(format!("not valid TOML: {e}")))?;

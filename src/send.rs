@@ -227,10 +227,10 @@ impl Batch<'_> {
                 self.settle(&delivery.id, state, outcome).await;
             }
             Err(error) => {
-                if error.is_account_level() {
-                    if let Ok(mut stopped) = self.stopped.lock() {
-                        stopped.get_or_insert_with(|| first_sentence(&error.to_string()));
-                    }
+                if error.is_account_level()
+                    && let Ok(mut stopped) = self.stopped.lock()
+                {
+                    stopped.get_or_insert_with(|| first_sentence(&error.to_string()));
                 }
                 let state = if error.is_uncertain() {
                     DeliveryState::Unknown

@@ -33,6 +33,7 @@ pub struct SendArgs {
     /// Read national numbers in this country instead of `sms.default_country`.
     #[arg(long, value_name = "CC")]
     pub country: Option<String>,
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -103,13 +104,27 @@ async fn dry_run(
     Ok(())
 }
 
-/// `sms-bridge history`.
-pub fn run_history(bridge: Bridge, json: bool) -> anyhow::Result<()> {
+/// How many of the newest messages `history --refresh` asks LOX24 about.
+const REFRESH_NEWEST: usize = 10;
+
+/// `sms-bridge history [--refresh]`.
+pub fn run_history(bridge: Bridge, json: bool, refresh: bool) -> anyhow::Result<()> {
     let local = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let runtime = runtime()?;
     let reports = runtime.block_on(async {
         if let Err(error) = crate::history::reconcile_all(&bridge).await {
             eprintln!("sms-bridge: warning: open deliveries not reconciled: {error}");
+        }
+        if refresh {
+            let newest = crate::history::history(&bridge).await?;
+            for report in newest.iter().take(REFRESH_NEWEST) {
+                if let Err(error) = crate::history::refresh(&bridge, &report.message_id).await {
+                    eprintln!(
+                        "sms-bridge: warning: message {}: {error}",
+                        report.message_id
+                    );
+                }
+            }
         }
         crate::history::history(&bridge).await
     });
@@ -139,10 +154,11 @@ fn print_report(report: &Report, local: time::UtcOffset) {
         "message {} from {} at {at}",
         report.message_id, report.sender_id
     );
-    if let Some(delivery_at) = report.delivery_at {
-        if let Ok(when) = time::OffsetDateTime::from_unix_timestamp(delivery_at) {
-            println!("scheduled for {}", compose::shown(when, local));
-        }
+    let scheduled = report
+        .delivery_at
+        .map(time::OffsetDateTime::from_unix_timestamp);
+    if let Some(Ok(when)) = scheduled {
+        println!("scheduled for {}", compose::shown(when, local));
     }
     for result in &report.results {
         let phone = result.phone.as_deref().unwrap_or("-");

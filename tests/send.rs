@@ -441,8 +441,8 @@ async fn bad_drafts_name_the_field_and_send_nothing() {
     assert_eq!(history["messages"], json!([]), "nothing recorded as sent");
 }
 
-#[test]
-fn the_cli_sends_and_lists_the_history() {
+#[tokio::test]
+async fn the_cli_sends_and_lists_the_history() {
     let sim = SimProcess::start(&[ACCOUNT]);
     let dir = tempfile::tempdir().unwrap();
     let env = sim.env();
@@ -485,6 +485,16 @@ fn the_cli_sends_and_lists_the_history() {
     let history = common::run_with(dir.path(), &env, &["history", "--json"], "");
     let history: Value = serde_json::from_slice(&history.stdout).unwrap();
     assert_eq!(history["messages"][0]["message_id"], report["message_id"]);
+    assert!(history["messages"][0]["results"][0]["delivery"]["words"] != "delivered");
+
+    sim.post("/_sim/advance", json!({ "seconds": 10 })).await;
+    let args = ["history", "--refresh", "--json"];
+    let refreshed = common::run_with(dir.path(), &env, &args, "");
+    let refreshed: Value = serde_json::from_slice(&refreshed.stdout).unwrap();
+    assert_eq!(
+        refreshed["messages"][0]["results"][0]["delivery"]["words"],
+        "delivered"
+    );
 }
 
 #[tokio::test]
