@@ -25,7 +25,7 @@ impl Secret {
 
     /// `••••` plus the last four characters, or only `••••` when the secret is short.
     pub fn masked(&self) -> String {
-        mask(&self.0)
+        crate::gateway::mask(&self.0)
     }
 
     /// The last four characters kept in the metadata, or none for short secrets.
@@ -58,16 +58,6 @@ impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.masked())
     }
-}
-
-/// `••••` and the last four characters of a secret of at least twelve characters.
-pub fn mask(secret: &str) -> String {
-    let count = secret.chars().count();
-    if count < 12 {
-        return "••••".to_string();
-    }
-    let tail: String = secret.chars().skip(count - 4).collect();
-    format!("••••{tail}")
 }
 
 /// The key LOX24 derived from an account password for existing customers: the MD5 of the
